@@ -1,0 +1,62 @@
+#!/bin/sh
+# Build the appstack base image: debootstrap a Debian root file system,
+# apply the overlay in ./rootfs, clean it and `docker import` it.
+#
+# usage: build-base.sh SUITE MIRROR SECURITY_MIRROR VARIANT WORKDIR IMAGE RECIPE_HASH
+#   SECURITY_MIRROR may be "" (no security source, e.g. for a local mirror).
+set -eu
+
+suite=$1
+mirror=$2
+security_mirror=$3
+variant=$4
+workdir=$5
+image=$6
+recipe_hash=$7
+
+here=$(cd "$(dirname "$0")" && pwd)
+rootfs="$workdir/rootfs"
+
+cleanup() { rm -rf "$rootfs"; }
+trap cleanup EXIT INT TERM
+
+rm -rf "$rootfs"
+mkdir -p "$rootfs"
+
+debootstrap --variant="$variant" "$suite" "$rootfs" "$mirror"
+
+# Overlay: apt/dpkg settings for images, policy-rc.d.
+cp -R "$here/rootfs/." "$rootfs/"
+chmod 0755 "$rootfs/usr/sbin/policy-rc.d"
+
+# Package sources: the suite, its updates and (optionally) security.
+{
+  echo "deb $mirror $suite main"
+  echo "deb $mirror $suite-updates main"
+  if [ -n "$security_mirror" ]; then
+    echo "deb $security_mirror $suite-security main"
+  fi
+} > "$rootfs/etc/apt/sources.list"
+
+# Bring the root file system up to date with updates/security.
+chroot "$rootfs" apt-get update
+chroot "$rootfs" env DEBIAN_FRONTEND=noninteractive apt-get -y dist-upgrade
+chroot "$rootfs" apt-get clean
+
+# Remove what an image should not carry.
+rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin \
+  "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/log/*.log \
+  "$rootfs"/var/log/apt/* "$rootfs"/tmp/* "$rootfs"/var/tmp/* \
+  "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/*
+find "$rootfs/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete 2>/dev/null || true
+find "$rootfs/usr/share/locale" -mindepth 1 -maxdepth 1 -not -name locale.alias -exec rm -rf {} + 2>/dev/null || true
+: > "$rootfs/etc/resolv.conf"
+: > "$rootfs/etc/hostname"
+if [ -f "$rootfs/etc/machine-id" ]; then : > "$rootfs/etc/machine-id"; fi
+
+tar --numeric-owner -C "$rootfs" -c . | docker import \
+  --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+  --change 'CMD ["bash"]' \
+  --change "LABEL org.appstack.recipe-hash=$recipe_hash" \
+  --change "LABEL org.appstack.debian-suite=$suite" \
+  - "$image"
