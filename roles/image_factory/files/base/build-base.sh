@@ -1,9 +1,11 @@
 #!/bin/sh
 # Build the appstack base image: debootstrap a Debian root file system,
-# apply the overlay in ./rootfs, clean it and `docker import` it.
+# apply the overlay in ./overlay, clean it and `docker import` it.
 #
 # usage: build-base.sh SUITE MIRROR SECURITY_MIRROR VARIANT WORKDIR IMAGE RECIPE_HASH
 #   SECURITY_MIRROR may be "" (no security source, e.g. for a local mirror).
+#   WORKDIR is scratch space (the root file system is removed afterwards);
+#   it must not be this recipe's directory.
 set -eu
 
 suite=$1
@@ -23,10 +25,14 @@ trap cleanup EXIT INT TERM
 rm -rf "$rootfs"
 mkdir -p "$rootfs"
 
-debootstrap --variant="$variant" "$suite" "$rootfs" "$mirror"
+log="$workdir/debootstrap.log"
+if ! debootstrap --variant="$variant" "$suite" "$rootfs" "$mirror" >"$log" 2>&1; then
+  tail -n 40 "$log" >&2
+  exit 1
+fi
 
 # Overlay: apt/dpkg settings for images, policy-rc.d.
-cp -R "$here/rootfs/." "$rootfs/"
+cp -R "$here/overlay/." "$rootfs/"
 chmod 0755 "$rootfs/usr/sbin/policy-rc.d"
 
 # Package sources: the suite, its updates and (optionally) security.
@@ -39,8 +45,8 @@ chmod 0755 "$rootfs/usr/sbin/policy-rc.d"
 } > "$rootfs/etc/apt/sources.list"
 
 # Bring the root file system up to date with updates/security.
-chroot "$rootfs" apt-get update
-chroot "$rootfs" env DEBIAN_FRONTEND=noninteractive apt-get -y dist-upgrade
+chroot "$rootfs" apt-get -qq update
+chroot "$rootfs" env DEBIAN_FRONTEND=noninteractive apt-get -qq -y dist-upgrade
 chroot "$rootfs" apt-get clean
 
 # Remove what an image should not carry.
