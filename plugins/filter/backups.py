@@ -32,6 +32,8 @@ def backups_to_prune(paths, names, keep):
         raise ValueError("keep must be at least 1")
     by_name = {name: [] for name in names}
     for path in paths:
+        if path.endswith(".partial"):
+            continue  # an unfinished dump is neither kept nor counted
         match = _STAMPED.match(os.path.basename(path))
         if match and match.group("name") in by_name:
             by_name[match.group("name")].append((match.group("stamp"), path))

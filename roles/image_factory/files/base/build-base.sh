@@ -19,15 +19,29 @@ recipe_hash=$7
 here=$(cd "$(dirname "$0")" && pwd)
 rootfs="$workdir/rootfs"
 
-cleanup() { rm -rf "$rootfs"; }
-trap cleanup EXIT INT TERM
+# Unmount whatever debootstrap (or an interrupted earlier run) left mounted
+# below the root file system (proc, sys, dev binds), deepest first, then
+# remove it without ever crossing into another file system.
+remove_rootfs() {
+  [ -e "$rootfs" ] || return 0
+  awk -v root="$rootfs/" 'index($2 "/", root) == 1 { print $2 }' /proc/mounts \
+    | sort -r | while read -r mnt; do umount -l "$mnt" || true; done
+  rm -rf --one-file-system "$rootfs"
+}
+trap remove_rootfs EXIT
+trap 'exit 1' INT TERM
 
-rm -rf "$rootfs"
+mkdir -p "$workdir"
+rootfs=$(cd "$workdir" && pwd)/rootfs
+remove_rootfs
 mkdir -p "$rootfs"
 
 log="$workdir/debootstrap.log"
 if ! debootstrap --variant="$variant" "$suite" "$rootfs" "$mirror" >"$log" 2>&1; then
-  tail -n 40 "$log" >&2
+  tail -n 20 "$log" >&2
+  if [ -f "$rootfs/debootstrap/debootstrap.log" ]; then
+    tail -n 20 "$rootfs/debootstrap/debootstrap.log" >&2
+  fi
   exit 1
 fi
 

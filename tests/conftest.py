@@ -1,0 +1,7 @@
+"""Shared test setup: make the collection's Python plugins importable."""
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "plugins" / "filter"))

@@ -1,0 +1,146 @@
+"""Contract tests for appstack/elasticsearch (stands in for
+docker.elastic.co/elasticsearch/elasticsearch, 8.x)."""
+
+import base64
+import json
+import os
+import urllib.error
+import urllib.request
+
+import pytest
+
+from _stack_helpers import docker, require_image, stack, wait_until
+
+IMAGE = "appstack/elasticsearch:8.19"
+VERSION = "8.19.21"
+PASSWORD = "Contract-pw-123"
+BASE_ENV = {
+    "discovery.type": "single-node",
+    "ES_JAVA_OPTS": "-Xms512m -Xmx512m",
+}
+
+
+@pytest.fixture
+def env():
+    require_image(IMAGE)
+    with stack("es") as s:
+        yield s
+
+
+def call(port, path, method="GET", user="elastic", password=PASSWORD, body=None):
+    headers = {"Content-Type": "application/json"}
+    if user is not None:
+        token = base64.b64encode(f"{user}:{password}".encode()).decode()
+        headers["Authorization"] = f"Basic {token}"
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data,
+                                 method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, json.loads(resp.read() or b"null")
+    except urllib.error.HTTPError as err:
+        raw = err.read()
+        try:
+            return err.code, json.loads(raw)
+        except ValueError:
+            return err.code, raw.decode()
+
+
+def test_image_metadata():
+    require_image(IMAGE)
+    cfg = json.loads(docker("image", "inspect", IMAGE).stdout)[0]["Config"]
+    assert cfg["User"] == "1000:0"
+    assert {"9200/tcp", "9300/tcp"} <= set(cfg["ExposedPorts"])
+    assert cfg["Entrypoint"] == ["/usr/bin/tini", "--", "/usr/local/bin/docker-entrypoint.sh"]
+    assert cfg["Cmd"] == ["eswrapper"]
+    out = docker("run", "--rm", IMAGE, "bash", "-c",
+                 "id; ls -d /usr/share/elasticsearch/data; stat -c '%u:%g' /usr/share/elasticsearch/data;"
+                 " ls /usr/share/elasticsearch/modules; elasticsearch-keystore --help >/dev/null && echo ks-ok").stdout
+    assert "uid=1000(elasticsearch) gid=0(root)" in out
+    assert "1000:0" in out
+    assert "ks-ok" in out
+    assert "x-pack-security" in out
+
+
+def test_security_on_index_search_and_settings_from_env(env):
+    c = env.run(IMAGE, env={
+        **BASE_ENV,
+        "xpack.security.enabled": "true",
+        "xpack.security.http.ssl.enabled": "false",
+        "xpack.security.transport.ssl.enabled": "false",
+        "cluster.name": "ct-cluster",
+        "ES_SETTING_NODE_NAME": "ct-node-1",
+        "ELASTIC_PASSWORD": PASSWORD,
+    }, args=["-p", "127.0.0.1::9200"])
+    env.wait_healthy(c, timeout=240)
+    port = env.host_port(c, 9200)
+
+    status, info = call(port, "/")
+    assert status == 200, info
+    assert info["version"]["number"] == VERSION
+    assert info["cluster_name"] == "ct-cluster"      # dotted env name
+    assert info["name"] == "ct-node-1"               # ES_SETTING_* env name
+    assert call(port, "/", password="wrong")[0] == 401
+    assert call(port, "/", user=None)[0] == 401
+
+    status, _ = call(port, "/books/_doc/1?refresh=true", method="PUT",
+                     body={"title": "Contract testing", "pages": 42})
+    assert status in (200, 201)
+    status, res = call(port, "/books/_search", method="POST",
+                       body={"query": {"match": {"title": "contract"}}})
+    assert status == 200, res
+    assert res["hits"]["total"]["value"] == 1
+    assert res["hits"]["hits"][0]["_source"]["pages"] == 42
+    # wrong password cannot write either
+    assert call(port, "/books/_doc/2", method="PUT", password="nope", body={"x": 1})[0] == 401
+
+    # ES_JAVA_OPTS applied: 512m heap
+    status, nodes = call(port, "/_nodes/jvm")
+    heap = [n["jvm"]["mem"]["heap_max_in_bytes"] for n in nodes["nodes"].values()]
+    assert heap == [512 * 1024 * 1024]
+    # the bootstrap password went through the keystore like the official image
+    keys = env.exec(c, "elasticsearch-keystore", "list").stdout.split()
+    assert "bootstrap.password" in keys
+    # data lives in /usr/share/elasticsearch/data, process runs as uid 1000
+    assert env.exec(c, "bash", "-c", "ls /usr/share/elasticsearch/data").stdout.strip()
+    status_lines = env.exec(c, "bash", "-c",
+                            "grep -l elasticsearch /proc/[0-9]*/cmdline | head -1 | "
+                            "xargs dirname | xargs -I{} grep '^Uid:' {}/status").stdout
+    assert status_lines.split()[1] == "1000"
+    # logs go to stdout as ECS JSON
+    assert '"ecs.version"' in env.logs(c) or '"@timestamp"' in env.logs(c)
+
+
+def test_elastic_password_file(env, tmp_path):
+    secret = tmp_path / "elastic-pw"
+    secret.write_text(PASSWORD)
+    os.chown(secret, 1000, 0)
+    secret.chmod(0o600)
+    c = env.run(IMAGE, env={
+        **BASE_ENV,
+        "xpack.security.enabled": "true",
+        "xpack.security.http.ssl.enabled": "false",
+        "ELASTIC_PASSWORD_FILE": "/run/secrets/elastic-pw",
+    }, args=["-p", "127.0.0.1::9200", "-v", f"{secret}:/run/secrets/elastic-pw:ro"])
+    env.wait_healthy(c, timeout=240)
+    port = env.host_port(c, 9200)
+    assert call(port, "/_cluster/health")[0] == 200
+    assert call(port, "/_cluster/health", password="wrong")[0] == 401
+
+    # like the official image: a secret file readable by others is refused
+    loose = tmp_path / "loose-pw"
+    loose.write_text(PASSWORD)
+    loose.chmod(0o644)
+    proc = docker("run", "--rm", "-e", "ELASTIC_PASSWORD_FILE=/run/secrets/pw",
+                  "-v", f"{loose}:/run/secrets/pw:ro", IMAGE, check=False, timeout=120)
+    assert proc.returncode != 0
+    assert "must have file permissions 400 or 600" in proc.stdout + proc.stderr
+
+
+def test_security_disabled(env):
+    c = env.run(IMAGE, env={**BASE_ENV, "xpack.security.enabled": "false"},
+                args=["-p", "127.0.0.1::9200"])
+    env.wait_healthy(c, timeout=240)
+    port = env.host_port(c, 9200)
+    status, health = call(port, "/_cluster/health", user=None)
+    assert status == 200 and health["status"] in ("green", "yellow")

@@ -1,0 +1,52 @@
+"""Every role documents every variable, and defaults agree with the spec."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+ROLES = sorted(p.parent.parent.name for p in ROOT.glob("roles/*/meta/argument_specs.yml"))
+
+
+def _load(path):
+    return yaml.safe_load(path.read_text()) or {}
+
+
+def test_every_role_has_an_argument_spec():
+    assert set(ROLES) == {p.name for p in (ROOT / "roles").iterdir() if p.is_dir()}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_spec_and_defaults_agree(role):
+    defaults = _load(ROOT / "roles" / role / "defaults" / "main.yml")
+    specs = _load(ROOT / "roles" / role / "meta" / "argument_specs.yml")["argument_specs"]
+    documented = set()
+    for name, entry in specs.items():
+        options = entry.get("options") or {}
+        for option, spec in options.items():
+            assert spec.get("description"), f"{role}:{name}: {option} has no description"
+            if option in defaults and "default" in spec:
+                assert spec["default"] == defaults[option], f"{role}:{name}: default of {option} differs"
+        documented |= set(options)
+    assert sorted(set(defaults) - documented) == [], f"{role}: variables in defaults without a spec"
+    undocumented_defaults = {
+        option for entry in specs.values() for option, spec in (entry.get("options") or {}).items()
+        if "default" in spec and option not in defaults and not option.startswith("appstack_")}
+    assert sorted(undocumented_defaults) == [], f"{role}: spec defaults missing from defaults/main.yml"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_variables_are_prefixed(role):
+    prefix = role + "_"
+    for source in ("defaults", "vars"):
+        path = ROOT / "roles" / role / source / "main.yml"
+        if path.exists():
+            assert [k for k in _load(path) if not k.startswith(prefix)] == [], f"{path} has unprefixed names"
+
+
+def test_factory_builds_the_version_each_role_runs():
+    catalog = _load(ROOT / "roles/image_factory/vars/main.yml")["image_factory_catalog"]
+    for role in ("postgres", "redis"):
+        defaults = _load(ROOT / "roles" / role / "defaults" / "main.yml")
+        assert defaults[f"{role}_image_tag"] == catalog[role]["tag"], role
