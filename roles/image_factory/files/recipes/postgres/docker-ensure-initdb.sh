@@ -16,7 +16,7 @@ fi
 docker_setup_env
 docker_create_db_directories
 if [ "$(id -u)" = '0' ]; then
-	exec gosu postgres "$BASH_SOURCE" "$@"
+	exec gosu postgres "${BASH_SOURCE[0]}" "$@"
 fi
 
 if [ -z "$DATABASE_ALREADY_EXISTS" ]; then

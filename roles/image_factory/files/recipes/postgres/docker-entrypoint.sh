@@ -141,7 +141,8 @@ docker_verify_minimum_env() {
 #    ie: docker_process_init_files /always-initdb.d/*
 # process initializer files, based on file extensions and permissions
 docker_process_init_files() {
-	# psql here for backwards compatibility "${psql[@]}"
+	# psql here for backwards compatibility "${psql[@]}" (init scripts use it)
+	# shellcheck disable=SC2034
 	psql=( docker_process_sql )
 
 	printf '\n'
@@ -184,6 +185,8 @@ docker_process_sql() {
 
 # create initial database
 # uses environment variables for input: POSTGRES_DB
+# (POSTGRES_DB='' only for the psql call; the expansion wants the real name)
+# shellcheck disable=SC2097,SC2098
 docker_setup_db() {
 	local dbAlreadyExists
 	dbAlreadyExists="$(
@@ -293,7 +296,7 @@ _main() {
 		docker_create_db_directories
 		if [ "$(id -u)" = '0' ]; then
 			# then restart script as postgres user
-			exec gosu postgres "$BASH_SOURCE" "$@"
+			exec gosu postgres "${BASH_SOURCE[0]}" "$@"
 		fi
 
 		# only run initialization on an empty data directory
