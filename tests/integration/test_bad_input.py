@@ -41,6 +41,7 @@ CASES = {
         {**PROD, "postgres_superuser_password": STRONG, "postgres_users": [{"name": "app", "password": "short"}]},
         ["postgres_users", "12 characters"]),
     "tls_without_certificate": ("postgres", {"postgres_tls_enabled": True}, ["postgres_tls_cert", "PEM"]),
+    "factory_cannot_build_tag": ("redis", {"redis_image_tag": "7.2"}, ["redis tag '7.2'", "builds redis:8.0"]),
     "docker_pool_not_cidr": ("docker_host", {"docker_host_address_pools": [{"base": "nonsense", "size": 24}]},
                              ["docker_host_address_pools", "CIDR"]),
 }
