@@ -98,6 +98,19 @@ def test_security_on_index_search_and_settings_from_env(env):
     # wrong password cannot write either
     assert call(port, "/books/_doc/2", method="PUT", password="nope", body={"x": 1})[0] == 401
 
+    # native realm works (the security index can be created): API-made user,
+    # built-in user password change
+    status, res = call(port, "/_security/user/app1", method="POST",
+                       body={"password": "app1-pass-123", "roles": ["viewer"]})
+    assert status == 200, res
+    status, me = call(port, "/_security/_authenticate", user="app1", password="app1-pass-123")
+    assert status == 200 and me["username"] == "app1", me
+    status, res = call(port, "/_security/user/kibana_system/_password", method="POST",
+                       body={"password": "kibana-pass-123"})
+    assert status == 200, res
+    assert call(port, "/_security/_authenticate", user="kibana_system",
+                password="kibana-pass-123")[0] == 200
+
     # ES_JAVA_OPTS applied: 512m heap
     status, nodes = call(port, "/_nodes/jvm")
     heap = [n["jvm"]["mem"]["heap_max_in_bytes"] for n in nodes["nodes"].values()]
@@ -148,3 +161,20 @@ def test_security_disabled(env):
     port = env.host_port(c, 9200)
     status, health = call(port, "/_cluster/health", user=None)
     assert status == 200 and health["status"] in ("green", "yellow")
+
+
+def test_security_autoconfiguration_like_official_image(env):
+    # no xpack.security.* setting: the node auto-configures security with TLS
+    # on HTTP (as the official image does); ELASTIC_PASSWORD still applies.
+    c = env.run(IMAGE, env={**BASE_ENV, "ELASTIC_PASSWORD": PASSWORD})
+    env.wait_healthy(c, timeout=240)
+    yml = env.exec(c, "cat", "config/elasticsearch.yml").stdout
+    assert "xpack.security.http.ssl:" in yml and "certs/http.p12" in yml
+
+    def code(*args):
+        return env.exec(c, "curl", "-s", "-k", "-o", "/dev/null", "-w", "%{http_code}",
+                        *args, check=False).stdout
+
+    assert code("-u", f"elastic:{PASSWORD}", "https://127.0.0.1:9200/_cluster/health") == "200"
+    assert code("-u", "elastic:wrong", "https://127.0.0.1:9200/_cluster/health") == "401"
+    assert code("-u", f"elastic:{PASSWORD}", "http://127.0.0.1:9200/_cluster/health") != "200"
