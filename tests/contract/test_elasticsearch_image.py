@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 
-from _stack_helpers import docker, require_image, stack, wait_until
+from _stack_helpers import docker, require_image, stack
 
 IMAGE = "appstack/elasticsearch:8.19"
 VERSION = "8.19.21"

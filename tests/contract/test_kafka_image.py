@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from _stack_helpers import docker, require_image, stack, wait_until
+from _stack_helpers import docker, require_image, stack
 
 IMAGE = "appstack/kafka:4.3"
 HEAP = {"KAFKA_HEAP_OPTS": "-Xmx384m -Xms384m"}

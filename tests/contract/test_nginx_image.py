@@ -1,5 +1,7 @@
 """Contract tests for appstack/nginx (stands in for library/nginx)."""
 
+import json
+import urllib.error
 import urllib.request
 
 import pytest
@@ -18,7 +20,6 @@ def env():
 
 def test_image_metadata():
     require_image(IMAGE)
-    import json
 
     cfg = json.loads(docker("image", "inspect", IMAGE).stdout)[0]["Config"]
     assert cfg["Cmd"] == ["nginx", "-g", "daemon off;"]

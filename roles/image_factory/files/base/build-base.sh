@@ -2,8 +2,10 @@
 # Build the appstack base image: debootstrap a Debian root file system,
 # apply the overlay in ./overlay, clean it and `docker import` it.
 #
-# usage: build-base.sh SUITE MIRROR SECURITY_MIRROR VARIANT WORKDIR IMAGE RECIPE_HASH
+# usage: build-base.sh SUITE MIRROR SECURITY_MIRROR VARIANT WORKDIR IMAGE RECIPE_HASH [CA_DIR]
 #   SECURITY_MIRROR may be "" (no security source, e.g. for a local mirror).
+#   CA_DIR: the *.crt files there (locally added CAs) go into the image's
+#   /usr/local/share/ca-certificates, trusted once a recipe installs ca-certificates.
 #   WORKDIR is scratch space (the root file system is removed afterwards);
 #   it must not be this recipe's directory.
 set -eu
@@ -15,6 +17,7 @@ variant=$4
 workdir=$5
 image=$6
 recipe_hash=$7
+ca_dir=${8:-}
 
 here=$(cd "$(dirname "$0")" && pwd)
 rootfs="$workdir/rootfs"
@@ -68,6 +71,13 @@ rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin \
   "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/log/*.log \
   "$rootfs"/var/log/apt/* "$rootfs"/tmp/* "$rootfs"/var/tmp/* \
   "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/*
+# Packages such as OpenJDK register man pages with update-alternatives and
+# fail when the directory is missing.
+mkdir -p "$rootfs/usr/share/man/man1"
+if [ -n "$ca_dir" ] && [ -d "$ca_dir" ]; then
+  mkdir -p "$rootfs/usr/local/share/ca-certificates"
+  find "$ca_dir" -maxdepth 1 -name '*.crt' -type f -exec cp {} "$rootfs/usr/local/share/ca-certificates/" \;
+fi
 find "$rootfs/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete 2>/dev/null || true
 find "$rootfs/usr/share/locale" -mindepth 1 -maxdepth 1 -not -name locale.alias -exec rm -rf {} + 2>/dev/null || true
 : > "$rootfs/etc/resolv.conf"
