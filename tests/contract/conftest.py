@@ -108,11 +108,16 @@ def image_exists(ref: str) -> bool:
 
 
 def require_image(ref: str) -> None:
-    """Skip the calling test unless docker works and image REF exists locally."""
+    """Skip the calling test unless docker works and image REF exists locally.
+
+    With APPSTACK_REQUIRE_IMAGES=1 (the project's test command) a missing image fails instead:
+    CI builds every image first, so a skip there would hide a broken factory.
+    """
+    missing = pytest.fail if os.environ.get("APPSTACK_REQUIRE_IMAGES") == "1" else pytest.skip
     if not docker_available():
-        pytest.skip(f"docker CLI/daemon not available (needed for {ref})")
+        missing(f"docker CLI/daemon not available (needed for {ref})")
     if not image_exists(ref):
-        pytest.skip(f"image {ref} is not present; build it first: ansible-playbook playbooks/images.yml")
+        missing(f"image {ref} is not present; build it first: ansible-playbook playbooks/images.yml")
 
 
 def image_config(ref: str) -> dict:
