@@ -1,46 +1,8 @@
 # Copyright: appstack platform team
 # Apache License 2.0 (see galaxy.yml)
-"""Filter plugin: content hash of an image recipe directory."""
+"""Filter plugin: content hash of an image recipe directory (documented in recipe_hash.yml)."""
 
 from __future__ import annotations
-
-DOCUMENTATION = r"""
-name: recipe_hash
-short_description: Content hash of an image recipe directory
-version_added: 0.1.0
-description:
-  - Returns the hex SHA-256 over every file below a directory (the image
-    factory's recipe directories), in sorted order of their relative paths,
-    covering each relative path and each file's content, followed by any
-    extra values (for example the hash of the base image).
-  - File modes, owners and timestamps are not part of the hash, so the same
-    checkout gives the same hash on every controller.
-  - Runs on the controller, so the directory is a controller path
-    (for example C(role_path ~ '/files/recipes/postgres')).
-options:
-  _input:
-    description: Path of the recipe directory on the controller.
-    type: path
-    required: true
-  _extras:
-    description: Extra values mixed into the hash, in order (converted to strings).
-    type: list
-    elements: raw
-    required: false
-"""
-
-EXAMPLES = r"""
-- name: Hash the postgres recipe on top of the base image's hash
-  ansible.builtin.set_fact:
-    image_factory_recipe_hash: >-
-      {{ (role_path ~ '/files/recipes/postgres') | appstack.platform.recipe_hash(image_factory_base_hash) }}
-"""
-
-RETURN = r"""
-_value:
-  description: Lower-case hex SHA-256 digest (64 characters).
-  type: str
-"""
 
 import hashlib
 import os

@@ -1,44 +1,15 @@
-"""Memory-size filters: parse "512m", "1GiB", "2g" and render PostgreSQL sizes."""
+# Copyright: appstack platform team
+# Apache License 2.0 (see galaxy.yml)
+"""Memory-size filters: parse 512m, 1GiB, 2g and render PostgreSQL sizes (documented in the sibling .yml files)."""
 
 from __future__ import annotations
 
-import re
-
 from ansible.errors import AnsibleFilterError
-
-DOCUMENTATION = r"""
-name: size_to_bytes
-short_description: Parse a memory size such as 512m, 1g, 1GiB or 256MB into bytes
-description:
-  - Accepts an integer (bytes) or a number followed by an optional unit
-    b, k, m, g, t with optional B / iB suffix (binary multiples, as Docker uses).
-options:
-  _input:
-    description: The size.
-    type: raw
-    required: true
-"""
-
-_UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
-_SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([bkmgt]?)(?:i?b)?\s*$", re.IGNORECASE)
+from ansible_collections.appstack.platform.plugins.module_utils.sizes import parse_size
 
 
-def parse_size(value) -> int | None:
-    """Return the size in bytes, or None when the value is not a size."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if value >= 0 else None
-    if not isinstance(value, str):
-        return None
-    match = _SIZE_RE.match(value)
-    if not match:
-        return None
-    number, unit = match.groups()
-    return int(float(number) * _UNITS[unit.lower()])
-
-
-def size_to_bytes(value) -> int:
+def size_to_bytes(value: object) -> int:
+    """Bytes of a size; fails with the accepted forms when VALUE is not a size."""
     parsed = parse_size(value)
     if parsed is None:
         raise AnsibleFilterError(
@@ -47,11 +18,12 @@ def size_to_bytes(value) -> int:
     return parsed
 
 
-def is_size(value) -> bool:
+def is_size(value: object) -> bool:
+    """True when VALUE parses as a size."""
     return parse_size(value) is not None
 
 
-def pg_size(value) -> str:
+def pg_size(value: object) -> str:
     """Render bytes as a PostgreSQL size in whole kB, MB or GB (the largest exact unit)."""
     size = size_to_bytes(value)
     kilobytes = max(size // 1024, 64)
@@ -62,5 +34,7 @@ def pg_size(value) -> str:
 
 
 class FilterModule:
-    def filters(self):
+    """appstack.platform size filters."""
+
+    def filters(self) -> dict:
         return {"size_to_bytes": size_to_bytes, "is_size": is_size, "pg_size": pg_size}

@@ -1,0 +1,93 @@
+# Copyright: appstack platform team
+# Apache License 2.0 (see galaxy.yml)
+"""Action appstack.platform.service: deploy the containers of one or more service roles (see plugins/modules/service.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ansible.errors import AnsibleError
+from ansible.plugins.action import ActionBase
+from ansible_collections.appstack.platform.plugins.plugin_utils.deploy import SUPPORT_ROLES, check_stack, host_layout, plan, settings
+from ansible_collections.appstack.platform.plugins.plugin_utils.stack import Stack, short_message
+
+#: Keys of a module result that may carry option values (secrets); never passed on.
+_PRIVATE = ("invocation", "container", "_ansible_no_log")
+
+
+class ActionModule(ActionBase):
+    """Render and write every file, create network and volumes, run each container, then wait for all of them."""
+
+    TRANSFERS_FILES = False
+
+    def run(self, tmp: None = None, task_vars: dict | None = None) -> dict:
+        result = super().run(tmp, task_vars)
+        task_vars = task_vars or {}
+        services = list(self._task.args.get("services") or [])
+        result.update(changed=False, containers={})
+        try:
+            stack = Stack(self, task_vars, SUPPORT_ROLES + services)
+            if self._task.args.get("validate", True):
+                errors, _planned = check_stack(stack, services)
+                if errors:
+                    return self._fail(result, f"{len(errors)} problem(s) in the settings; nothing was changed:\n"
+                                      + "\n".join(f"- {e}" for e in errors))
+            conf = settings(stack)
+            planned = plan(stack, services)
+        except AnsibleError as exc:
+            return self._fail(result, short_message(exc))
+
+        diffs: list[dict] = []
+        prepared = self._module("appstack.platform.prepare_host", host_layout(planned, conf), task_vars)
+        if prepared.get("failed"):
+            return self._fail(result, prepared.get("msg", "could not prepare the Docker host"))
+        result["changed"] = bool(prepared.get("changed"))
+        diffs.extend(_as_list(prepared.get("diff")))
+
+        to_wait = []
+        for item in planned:
+            name = item["spec"]["name"]
+            outcome = self._module("community.docker.docker_container", item["args"], task_vars, keep_container=True)
+            if outcome.get("failed"):
+                return self._fail(result, f"{name}: {outcome.get('msg', 'could not run the container')}")
+            container = outcome.get("container") or {}
+            health = ((container.get("State") or {}).get("Health") or {}).get("Status")
+            result["containers"][name] = {"changed": bool(outcome.get("changed")), "id": container.get("Id"),
+                                          "health": health}
+            result["changed"] |= bool(outcome.get("changed"))
+            diffs.extend(_as_list(outcome.get("diff")))
+            if outcome.get("changed") or health not in (None, "healthy"):
+                to_wait.append({"name": name, "timeout": int(item["spec"]["healthy_timeout"])})
+
+        if to_wait and not self._task.check_mode:
+            waited = self._module("appstack.platform.wait_healthy",
+                                  {"containers": to_wait, "log_lines": int(conf["log_lines"])}, task_vars)
+            if waited.get("failed"):
+                return self._fail(result, waited.get("msg", "containers did not become healthy"))
+            for name, status in (waited.get("containers") or {}).items():
+                result["containers"][name]["health"] = status
+            result["waited"] = waited.get("waited")
+        if diffs and self._task.diff:
+            result["diff"] = diffs
+        result["msg"] = "; ".join(f"{name}: {'changed' if c['changed'] else 'unchanged'}, {c['health'] or 'running'}"
+                                  for name, c in result["containers"].items())
+        return result
+
+    def _module(self, name: str, args: dict, task_vars: dict, keep_container: bool = False) -> dict:
+        outcome = self._execute_module(module_name=name, module_args=args, task_vars=task_vars)
+        container = outcome.get("container")
+        outcome = {k: v for k, v in outcome.items() if k not in _PRIVATE}
+        if keep_container and isinstance(container, dict):
+            outcome["container"] = {"Id": container.get("Id"), "State": container.get("State")}
+        return outcome
+
+    @staticmethod
+    def _fail(result: dict, msg: str) -> dict:
+        result.update(failed=True, msg=msg)
+        return result
+
+
+def _as_list(diff: Any) -> list:
+    if not diff:
+        return []
+    return diff if isinstance(diff, list) else [diff]

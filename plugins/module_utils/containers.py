@@ -1,0 +1,263 @@
+# Copyright: appstack platform team
+# Apache License 2.0 (see galaxy.yml)
+"""One container description, two renderings: community.docker.docker_container options and a compose service.
+
+A service role describes *what* runs (``<role>_containers``: image, command, env, files,
+volumes, ports, health check, limits); this module decides *how*: the hardening every
+container gets, the labels, the mounts of its rendered files and secrets, strict
+comparisons. The compose rendering exists so the benchmark compares the same containers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+from typing import Any
+
+#: Labels every container carries; cleanup, status and the restart checks select by them.
+LABEL_PROJECT = "org.appstack.project"
+LABEL_SERVICE = "org.appstack.service"
+LABEL_ROLE = "org.appstack.role"
+LABEL_CONFIG_HASH = "org.appstack.config-hash"
+LABEL_JOB = "org.appstack.job"
+
+SECRETS_MOUNT = "/run/secrets"
+
+#: What a container gets unless its description says otherwise.
+CONTAINER_DEFAULTS: dict[str, Any] = {
+    "memory": "512m",
+    "cpus": 1.0,
+    "pids_limit": 512,
+    "read_only": False,
+    "init": False,
+    "publish": True,
+    "healthy_timeout": 180,
+}
+
+
+class SpecError(ValueError):
+    """A container description is incomplete or inconsistent."""
+
+
+def port_binding(port: dict, address: str = "127.0.0.1") -> str:
+    """``{container, host, protocol}`` as a published_ports entry bound to ADDRESS (empty: all addresses)."""
+    try:
+        container = int(port["container"])
+        host = int(port.get("host") or container)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise SpecError(f"port needs numeric 'container' (and 'host'): {port!r}") from exc
+    protocol = port.get("protocol") or "tcp"
+    if address and ":" in address:
+        address = f"[{address}]"
+    prefix = f"{address}:" if address else ""
+    return f"{prefix}{host}:{container}/{protocol}"
+
+
+def is_ip_address(value: str) -> bool:
+    """True for an IPv4 or IPv6 address (what Docker accepts as a bind address)."""
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def volume_mount(volume: dict) -> dict:
+    """A named volume (``name``) or a host directory (``path``) as a docker_container mount."""
+    mount = {"target": volume["mount"], "read_only": bool(volume.get("read_only", False))}
+    if volume.get("name"):
+        mount.update(type="volume", source=volume["name"])
+    elif volume.get("path"):
+        mount.update(type="bind", source=volume["path"])
+    else:
+        raise SpecError(f"a volume needs 'name' (named volume) or 'path' (host directory): {volume!r}")
+    return mount
+
+
+def stringify_values(env: dict | None) -> dict:
+    """Docker env values must be strings; booleans become true/false as shells expect."""
+
+    def text(value: Any) -> str:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return str(value)
+
+    return {str(key): text(value) for key, value in (env or {}).items()}
+
+
+def config_hash(files: dict[str, str], secrets: dict[str, str]) -> str:
+    """SHA-256 over every rendered file and secret (names and contents), order-independent."""
+    digest = hashlib.sha256()
+    for kind, entries in (("config", files), ("secret", secrets)):
+        for name in sorted(entries):
+            data = entries[name].encode("utf-8")
+            digest.update(f"{kind}\0{name}\0{len(data)}\0".encode())
+            digest.update(data)
+    return digest.hexdigest()
+
+
+def normalize(spec: dict, role: str) -> dict:
+    """Fill the defaults of a container description and check what must be there."""
+    missing = [key for key in ("name", "image", "healthcheck") if not spec.get(key)]
+    if missing:
+        raise SpecError(f"{role}: a container description needs {', '.join(missing)}: {sorted(spec)}")
+    spec = {**CONTAINER_DEFAULTS, **{k: v for k, v in spec.items() if v is not None}}
+    spec["role"] = role
+    if "uid" in spec and "gid" not in spec:
+        spec["gid"] = spec["uid"]
+    return spec
+
+
+def directory(spec: dict, config_root: str) -> str:
+    """The host directory of a container: ``<config root>/<name>`` with ``config/`` and ``secrets/``."""
+    return f"{config_root}/{spec['name']}"
+
+
+def mounts(spec: dict, config_root: str) -> list[dict]:
+    """Volumes, then each config file that has a mount path, then the secrets directory."""
+    result = [volume_mount(v) for v in spec.get("volumes") or []]
+    base = directory(spec, config_root)
+    for item in spec.get("config_files") or []:
+        if item.get("mount"):
+            result.append({"type": "bind", "source": f"{base}/config/{item['name']}", "target": item["mount"], "read_only": True})
+    if spec.get("secrets"):
+        result.append({"type": "bind", "source": f"{base}/secrets", "target": SECRETS_MOUNT, "read_only": True})
+    return result
+
+
+def published_ports(spec: dict, stack: dict) -> list[str]:
+    """Published ports, only when the stack and the container both publish."""
+    if not (stack["publish_ports"] and spec.get("publish", True)):
+        return []
+    return [port_binding(p, stack["publish_address"]) for p in spec.get("ports") or []]
+
+
+def labels(spec: dict, stack: dict, digest: str) -> dict:
+    """The container's own labels plus project, service, role and config hash."""
+    return {
+        **{str(k): str(v) for k, v in (spec.get("labels") or {}).items()},
+        LABEL_PROJECT: stack["project"],
+        LABEL_SERVICE: spec["name"],
+        LABEL_ROLE: spec["role"],
+        LABEL_CONFIG_HASH: digest,
+    }
+
+
+def user(spec: dict) -> str | None:
+    """``uid:gid`` when the description names a uid."""
+    if spec.get("uid") is None:
+        return None
+    return f"{spec['uid']}:{spec.get('gid', spec['uid'])}"
+
+
+def docker_container_args(spec: dict, stack: dict, image_ref: str, digest: str) -> dict:
+    """Options for community.docker.docker_container: hardened, strict, started (the health wait is separate)."""
+    args: dict[str, Any] = {
+        "name": spec["name"],
+        "image": image_ref,
+        "pull": stack["pull"],
+        "env": stringify_values(spec.get("env")),
+        "hostname": spec.get("hostname") or spec["name"],
+        "labels": labels(spec, stack, digest),
+        "mounts": mounts(spec, stack["config_root"]),
+        "tmpfs": list(spec.get("tmpfs") or []),
+        "read_only": bool(spec["read_only"]),
+        "published_ports": published_ports(spec, stack),
+        "networks": [{"name": stack["network"], "aliases": list(spec.get("aliases") or [])}],
+        "healthcheck": spec["healthcheck"],
+        "memory": str(spec["memory"]),
+        "memory_swap": str(spec["memory"]),
+        "cpus": float(spec["cpus"]),
+        "pids_limit": int(spec["pids_limit"]),
+        "cap_drop": ["ALL"],
+        "capabilities": list(spec.get("cap_add") or []),
+        "security_opts": ["no-new-privileges:true"],
+        "init": bool(spec["init"]),
+        "stop_timeout": int(stack["stop_timeout"]),
+        "restart_policy": stack["restart_policy"],
+        "log_driver": "json-file",
+        "log_options": {"max-size": str(stack["log_max_size"]), "max-file": str(stack["log_max_files"])},
+        # Strict: a removed env var, port, mount or label recreates the container;
+        # community.docker's default would keep what is no longer described.
+        "comparisons": {"*": "strict"},
+        "state": "started",
+    }
+    for key in ("command", "entrypoint", "shm_size", "stop_signal"):
+        if spec.get(key) is not None:
+            args[key] = spec[key]
+    if user(spec):
+        args["user"] = user(spec)
+    return args
+
+
+def job_args(job: dict, stack: dict, image_ref: str) -> dict:
+    """Options for a one-off container run to completion (backup, restore, migration), hardened like services."""
+    base = {
+        "name": job["name"],
+        "image": image_ref,
+        "pull": stack["pull"],
+        "command": job["command"],
+        "env": stringify_values(job.get("env")),
+        "mounts": [volume_mount(v) for v in job.get("volumes") or []],
+        "networks": [{"name": stack["network"]}],
+        "labels": {LABEL_PROJECT: stack["project"], LABEL_JOB: job["name"]},
+        "cap_drop": ["ALL"],
+        "capabilities": list(job.get("cap_add") or []),
+        "security_opts": ["no-new-privileges:true"],
+        "memory": str(job.get("memory") or "512m"),
+        "memory_swap": str(job.get("memory") or "512m"),
+        "pids_limit": int(job.get("pids_limit") or 512),
+        "detach": False,
+        "cleanup": True,
+        "recreate": True,
+        "state": "started",
+        "output_logs": True,
+    }
+    if job.get("secrets_from"):
+        base["mounts"].append({"type": "bind", "source": f"{stack['config_root']}/{job['secrets_from']}/secrets",
+                               "target": SECRETS_MOUNT, "read_only": True})
+    if job.get("entrypoint") is not None:
+        base["entrypoint"] = job["entrypoint"]
+    if job.get("uid") is not None:
+        base["user"] = f"{job['uid']}:{job.get('gid', job['uid'])}"
+    return base
+
+
+def _compose_duration(value: Any) -> Any:
+    return value if isinstance(value, str) else f"{value}s"
+
+
+def compose_service(spec: dict, stack: dict, image_ref: str, digest: str) -> dict:
+    """The same container as a compose service, for the benchmark's `docker compose up --wait`."""
+    args = docker_container_args(spec, stack, image_ref, digest)
+    service: dict[str, Any] = {
+        "image": image_ref,
+        "container_name": args["name"],
+        "hostname": args["hostname"],
+        "environment": args["env"],
+        "labels": args["labels"],
+        "volumes": [{"type": m["type"], "source": m["source"], "target": m["target"], "read_only": m["read_only"]}
+                    for m in args["mounts"]],
+        "tmpfs": args["tmpfs"],
+        "read_only": args["read_only"],
+        "ports": args["published_ports"],
+        "networks": {"default": {"aliases": args["networks"][0]["aliases"]}},
+        "healthcheck": {k: (_compose_duration(v) if k in ("interval", "timeout", "start_period") else v)
+                        for k, v in args["healthcheck"].items()},
+        "mem_limit": args["memory"],
+        "memswap_limit": args["memory_swap"],
+        "cpus": args["cpus"],
+        "pids_limit": args["pids_limit"],
+        "cap_drop": args["cap_drop"],
+        "cap_add": args["capabilities"],
+        "security_opt": args["security_opts"],
+        "init": args["init"],
+        "stop_grace_period": f"{args['stop_timeout']}s",
+        "restart": args["restart_policy"],
+        "logging": {"driver": args["log_driver"], "options": args["log_options"]},
+        "pull_policy": "never" if stack["pull"] == "never" else "missing",
+    }
+    for key in ("command", "entrypoint", "shm_size", "stop_signal", "user"):
+        if key in args:
+            service[key] = args[key]
+    return service

@@ -1,0 +1,272 @@
+#!/usr/bin/python
+# Copyright: appstack platform team
+# Apache License 2.0 (see galaxy.yml)
+"""Module appstack.platform.prepare_host: files, secrets, network and volumes on the Docker host in one round trip."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: prepare_host
+short_description: Write files and secrets, prune stale ones, and create the network and volumes containers need
+version_added: 0.2.0
+description:
+  - Everything a container reads from the Docker host, in one round trip - directories, configuration files,
+    secrets, the project network and named volumes - so that a run that changes nothing costs one module call.
+  - Files are written atomically (a temporary file renamed into place) and only when their content, owner or mode
+    differ. Files in O(prune) directories that are not listed are removed.
+  - Networks and volumes are created when missing and never changed or removed (a volume holds data).
+  - The Docker API is used only when O(networks) or O(volumes) are given.
+author: appstack platform team
+extends_documentation_fragment:
+  - community.docker.docker.api_documentation
+attributes:
+  check_mode:
+    support: full
+    description: Reports what would change without changing anything.
+  diff_mode:
+    support: partial
+    description: Shows the changes of O(files); secrets are never shown.
+options:
+  directories:
+    description: Directories to create, with owner, group and mode.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path: {description: Absolute path., type: path, required: true}
+      owner: {description: Owner uid., type: int, default: 0}
+      group: {description: Group gid., type: int, default: 0}
+      mode: {description: Octal mode as a string., type: str, default: "0755"}
+  files:
+    description: Files and their content.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path: {description: Absolute path., type: path, required: true}
+      content: {description: The whole content., type: str, required: true}
+      owner: {description: Owner uid., type: int, default: 0}
+      group: {description: Group gid., type: int, default: 0}
+      mode: {description: Octal mode as a string., type: str, default: "0644"}
+  secret_files:
+    description: Like O(files), but their content never appears in output, logs or diffs.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path: {description: Absolute path., type: path, required: true}
+      content: {description: The whole content., type: str, required: true}
+      owner: {description: Owner uid., type: int, default: 0}
+      group: {description: Group gid., type: int, default: 0}
+      mode: {description: Octal mode as a string., type: str, default: "0600"}
+  prune:
+    description: Directories in which every entry not listed in O(files) or O(secret_files) is removed.
+    type: list
+    elements: path
+    default: []
+  networks:
+    description: Bridge networks to create when missing.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name: {description: Network name., type: str, required: true}
+      labels: {description: Labels at creation., type: dict, default: {}}
+  volumes:
+    description: Named volumes to create when missing.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name: {description: Volume name., type: str, required: true}
+      labels: {description: Labels at creation., type: dict, default: {}}
+"""
+
+EXAMPLES = r"""
+- name: Write the Docker daemon configuration
+  appstack.platform.prepare_host:
+    files:
+      - path: /etc/docker/daemon.json
+        content: "{{ lookup('ansible.builtin.template', 'daemon.json.j2') }}"
+"""
+
+RETURN = r"""
+changed_paths:
+  description: Files and directories written or removed (or that would be, in check mode).
+  returned: always
+  type: list
+  elements: str
+created:
+  description: Networks and volumes created, as C(network/<name>) and C(volume/<name>).
+  returned: always
+  type: list
+  elements: str
+"""
+
+import os
+import shutil
+import stat
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+
+_FILE_OPTIONS = dict(
+    path=dict(type="path", required=True),
+    content=dict(type="str", required=True),
+    owner=dict(type="int", default=0),
+    group=dict(type="int", default=0),
+    mode=dict(type="str", default="0644"),
+)
+
+
+def _read(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+
+
+def _needs_attributes(path: str, owner: int, group: int, mode: int) -> bool:
+    info = os.lstat(path)
+    return (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) != (owner, group, mode)
+
+
+class HostPreparer:
+    """Applies the module's parameters, remembering what changed."""
+
+    def __init__(self, module: AnsibleModule):
+        self.module = module
+        self.check = module.check_mode
+        self.changed: list[str] = []
+        self.created: list[str] = []
+        self.diffs: list[dict] = []
+
+    def directory(self, item: dict) -> None:
+        path, mode = item["path"], int(item["mode"], 8)
+        if not os.path.isdir(path):
+            self.changed.append(path)
+            if not self.check:
+                os.makedirs(path, exist_ok=True)
+        elif _needs_attributes(path, item["owner"], item["group"], mode):
+            self.changed.append(path)
+        else:
+            return
+        if not self.check:
+            os.chown(path, item["owner"], item["group"])
+            os.chmod(path, mode)
+
+    def file(self, item: dict, secret: bool) -> None:
+        path, mode = item["path"], int(item["mode"], 8)
+        wanted = item["content"].encode("utf-8")
+        current = _read(path)
+        if current == wanted:
+            if not _needs_attributes(path, item["owner"], item["group"], mode):
+                return
+            self.changed.append(path)
+            if not self.check:
+                os.chown(path, item["owner"], item["group"])
+                os.chmod(path, mode)
+            return
+        self.changed.append(path)
+        if self.module._diff and not secret:
+            self.diffs.append({"before_header": path, "after_header": path,
+                               "before": (current or b"").decode("utf-8", errors="replace"), "after": item["content"]})
+        if self.check:
+            return
+        directory = os.path.dirname(path)
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".appstack-")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(wanted)
+                out.flush()
+                os.fsync(out.fileno())
+            os.chown(temporary, item["owner"], item["group"])
+            os.chmod(temporary, mode)
+            os.replace(temporary, path)
+        except BaseException:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+            raise
+
+    def prune(self, directory: str, keep: set[str]) -> None:
+        if not os.path.isdir(directory):
+            return
+        for name in sorted(os.listdir(directory)):
+            path = os.path.join(directory, name)
+            if path in keep:
+                continue
+            self.changed.append(path)
+            if not self.check:
+                if os.path.isdir(path) and not os.path.islink(path):
+                    shutil.rmtree(path)
+                else:
+                    os.unlink(path)
+
+    def docker_resources(self, networks: list[dict], volumes: list[dict]) -> None:
+        from ansible_collections.appstack.platform.plugins.module_utils.docker_api import ModuleDockerClient, NotFound
+
+        client = ModuleDockerClient(self.module)
+        for network in networks:
+            try:
+                client.get_json("/networks/{0}", network["name"])
+            except NotFound:
+                self.created.append(f"network/{network['name']}")
+                if not self.check:
+                    client.post_json_to_json("/networks/create", data={
+                        "Name": network["name"], "Driver": "bridge", "CheckDuplicate": True,
+                        "Labels": {str(k): str(v) for k, v in network["labels"].items()}})
+        for volume in volumes:
+            try:
+                client.get_json("/volumes/{0}", volume["name"])
+            except NotFound:
+                self.created.append(f"volume/{volume['name']}")
+                if not self.check:
+                    client.post_json_to_json("/volumes/create", data={
+                        "Name": volume["name"], "Labels": {str(k): str(v) for k, v in volume["labels"].items()}})
+
+
+def main() -> None:
+    from ansible_collections.appstack.platform.plugins.module_utils.docker_api import DOCKER_COMMON_ARGS
+
+    secret_options = dict(_FILE_OPTIONS, content=dict(type="str", required=True, no_log=True), mode=dict(type="str", default="0600"))
+    module = AnsibleModule(
+        argument_spec=dict(
+            DOCKER_COMMON_ARGS,
+            directories=dict(type="list", elements="dict", default=[], options=dict(
+                path=dict(type="path", required=True), owner=dict(type="int", default=0),
+                group=dict(type="int", default=0), mode=dict(type="str", default="0755"))),
+            files=dict(type="list", elements="dict", default=[], options=_FILE_OPTIONS),
+            secret_files=dict(type="list", elements="dict", default=[], options=secret_options, no_log=False),
+            prune=dict(type="list", elements="path", default=[]),
+            networks=dict(type="list", elements="dict", default=[], options=dict(
+                name=dict(type="str", required=True), labels=dict(type="dict", default={}))),
+            volumes=dict(type="list", elements="dict", default=[], options=dict(
+                name=dict(type="str", required=True), labels=dict(type="dict", default={}))),
+        ),
+        supports_check_mode=True,
+    )
+    host = HostPreparer(module)
+    try:
+        for item in module.params["directories"]:
+            host.directory(item)
+        for item in module.params["files"]:
+            host.file(item, secret=False)
+        for item in module.params["secret_files"]:
+            host.file(item, secret=True)
+        keep = {item["path"] for item in module.params["files"] + module.params["secret_files"]}
+        for directory in module.params["prune"]:
+            host.prune(directory, keep)
+    except OSError as exc:
+        module.fail_json(msg=f"could not prepare {exc.filename or 'the host'}: {exc.strerror or exc}",
+                         changed_paths=host.changed)
+    if module.params["networks"] or module.params["volumes"]:
+        host.docker_resources(module.params["networks"], module.params["volumes"])
+    result = {"changed": bool(host.changed or host.created), "changed_paths": host.changed, "created": host.created}
+    if host.diffs:
+        result["diff"] = host.diffs
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,238 @@
+# Copyright: appstack platform team
+# Apache License 2.0 (see galaxy.yml)
+"""From the roles' descriptions to what runs: the stack checks, start order, rendered files and container options."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ansible.errors import AnsibleError
+from ansible_collections.appstack.platform.plugins.module_utils import containers, images
+from ansible_collections.appstack.platform.plugins.plugin_utils.stack import Stack, StackError, service_roles, short_message
+
+#: Where the shared path's knobs come from (roles/service/defaults/main.yml).
+SETTINGS = {
+    "project": "service_project",
+    "network": "service_network",
+    "config_root": "service_config_root",
+    "publish_ports": "service_publish_ports",
+    "publish_address": "service_publish_address",
+    "restart_policy": "service_restart_policy",
+    "log_max_size": "service_log_max_size",
+    "log_max_files": "service_log_max_files",
+    "stop_timeout": "service_stop_timeout",
+    "log_lines": "service_log_lines_on_failure",
+    "image_source": "image_factory_source",
+    "registry": "image_factory_registry",
+    "namespace": "image_factory_namespace",
+    "catalog": "image_factory_catalog",
+}
+#: Roles every run reads besides the services: stack-wide inputs, the shared path's knobs, the image catalog.
+SUPPORT_ROLES = ["stack", "service", "image_factory"]
+
+
+def settings(stack: Stack) -> dict:
+    """The stack-wide settings of the shared path, templated."""
+    values = {key: stack.value(name) for key, name in SETTINGS.items()}
+    values["publish_ports"] = _bool(values["publish_ports"])
+    values["pull"] = "missing" if values["image_source"] == "registry" else "never"
+    return values
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "yes", "on", "1")
+    return bool(value)
+
+
+def start_waves(stack: Stack, services: list[str]) -> list[list[str]]:
+    """Services grouped so each starts after the enabled services in its ``<role>_start_after``."""
+    after = {}
+    for role in services:
+        name = f"{role}_start_after"
+        wanted = stack.value(name) if stack.defined(name) else []
+        after[role] = [dep for dep in wanted or [] if dep in services]
+    waves: list[list[str]] = []
+    placed: set[str] = set()
+    while len(placed) < len(services):
+        wave = [role for role in services if role not in placed and set(after[role]) <= placed]
+        if not wave:
+            loop = [role for role in services if role not in placed]
+            raise StackError(f"appstack_services: the start order of {', '.join(loop)} has a cycle "
+                             f"({'; '.join(f'{r} after {after[r]}' for r in loop)})")
+        waves.append(wave)
+        placed.update(wave)
+    return waves
+
+
+def check_services_list(services: Any) -> list[str]:
+    """Errors of the service list itself (appstack_services)."""
+    known = service_roles()
+    if not isinstance(services, list) or not all(isinstance(s, str) for s in services):
+        return [f"appstack_services: must be a list of service names from {', '.join(known)}; got {services!r}"]
+    errors = [f"appstack_services: {s!r} is not a service of this collection; known: {', '.join(known)}"
+              for s in services if s not in known]
+    duplicates = sorted({s for s in services if services.count(s) > 1})
+    if duplicates:
+        errors.append(f"appstack_services: {', '.join(duplicates)} listed more than once")
+    return errors
+
+
+def check_stack(stack: Stack, services: list[str]) -> tuple[list[str], list[dict]]:
+    """Every error of the run at once and, when there is none, the plan.
+
+    Each role's argument spec and rules first; then what the services do together (host ports,
+    container names, start order), over every service whose containers can be described -
+    a role with bad inputs still takes part when its description renders without its files.
+    """
+    errors: list[str] = []
+    no_log: set = set()
+    broken: set[str] = set()
+    for role in stack.roles:
+        role_errors, secrets = stack.argument_errors(role)
+        role_errors += stack.rule_errors(role)
+        no_log |= secrets
+        errors.extend(role_errors)
+        if role_errors:
+            broken.add(role)
+    planned: list[dict] = []
+    if services:
+        for role in services:
+            try:
+                planned.extend(plan(stack, [role], render=role not in broken))
+            except (AnsibleError, ValueError) as exc:
+                if role not in broken:
+                    errors.append(short_message(exc))
+        try:
+            start_waves(stack, services)
+            errors.extend(_port_conflicts(planned, settings(stack)))
+        except AnsibleError as exc:
+            errors.append(short_message(exc))
+        errors.extend(_name_conflicts(planned))
+    return _scrub(errors, no_log), ([] if errors else planned)
+
+
+def endpoints(stack: Stack, services: list[str]) -> dict[str, list[str]]:
+    """How to reach each service (``<role>_endpoints``, lines of text), for the end of a site run."""
+    found = {}
+    for role in services:
+        name = f"{role}_endpoints"
+        if stack.defined(name):
+            found[role] = [str(line) for line in stack.value(name)]
+    return found
+
+
+def images_of(planned: list[dict]) -> list[dict]:
+    """The images the planned containers run, each once, as image_factory's ensure_all wants them."""
+    wanted: dict[tuple, dict] = {}
+    for item in planned:
+        key = (item["spec"]["image"], str(item["spec"].get("image_tag") or ""))
+        wanted.setdefault(key, {"name": key[0], "tag": key[1]})
+    return list(wanted.values())
+
+
+def _scrub(errors: list[str], secrets: set) -> list[str]:
+    cleaned = []
+    for error in errors:
+        for secret in secrets:
+            if isinstance(secret, str) and len(secret) >= 4:
+                error = error.replace(secret, "********")
+        cleaned.append(error)
+    return cleaned
+
+
+def _port_conflicts(planned: list[dict], conf: dict) -> list[str]:
+    seen: dict[tuple, str] = {}
+    errors = []
+    for item in planned:
+        if not item["args"]["published_ports"]:
+            continue
+        for port in item["spec"].get("ports") or []:
+            key = (conf["publish_address"] or "all addresses", int(port.get("host") or port["container"]),
+                   port.get("protocol") or "tcp")
+            owner = port.get("var") or f"{item['spec']['name']} port {port['container']}"
+            if key in seen:
+                errors.append(f"{owner}: host port {key[1]}/{key[2]} on {key[0]} is already published by "
+                              f"{seen[key]}; give one of them another host port")
+            else:
+                seen[key] = owner
+    return errors
+
+
+def _name_conflicts(planned: list[dict]) -> list[str]:
+    names: dict[str, str] = {}
+    errors = []
+    for item in planned:
+        name, role = item["spec"]["name"], item["spec"]["role"]
+        if name in names:
+            errors.append(f"{role}: container name {name} is also used by {names[name]}; set a different container name")
+        names[name] = role
+    return errors
+
+
+def plan(stack: Stack, services: list[str], render: bool = True) -> list[dict]:
+    """Each container of SERVICES with its rendered files and secrets, config hash, image and docker options."""
+    conf = settings(stack)
+    planned = []
+    for role in services:
+        for spec in stack.container_specs(role):
+            files = {}
+            for item in spec.get("config_files") or []:
+                if "content" in item:
+                    files[item["name"]] = str(item["content"])
+                elif render:
+                    files[item["name"]] = stack.render_file(role, item["template"])
+            secrets = {}
+            for key, value in (spec.get("secrets") or {}).items():
+                if isinstance(value, dict):
+                    secrets[str(key)] = stack.render_file(role, value["template"]) if render else ""
+                else:
+                    secrets[str(key)] = str(value)
+            digest = containers.config_hash(files, secrets)
+            try:
+                ref = images.image_ref(conf["catalog"], spec["image"], spec.get("image_tag"), conf["image_source"],
+                                       conf["registry"], conf["namespace"])
+            except images.ImageError:
+                if render:
+                    raise
+                ref = f"{spec['image']}:{spec.get('image_tag')}"
+            planned.append({
+                "spec": spec,
+                "files": files,
+                "secrets": secrets,
+                "digest": digest,
+                "image_ref": ref,
+                "args": containers.docker_container_args(spec, conf, ref, digest),
+            })
+    return planned
+
+
+def host_layout(planned: list[dict], conf: dict) -> dict:
+    """Options for appstack.platform.prepare_host: every container's directories, files, secrets, network, volumes."""
+    directories, files, secrets, prune, volumes = [], [], [], [], []
+    for item in planned:
+        spec = item["spec"]
+        uid, gid = spec.get("uid", 0), spec.get("gid", spec.get("uid", 0))
+        base = containers.directory(spec, conf["config_root"])
+        directories += [
+            {"path": base, "owner": 0, "group": gid, "mode": "0750"},
+            {"path": f"{base}/config", "owner": 0, "group": gid, "mode": "0750"},
+            {"path": f"{base}/secrets", "owner": uid, "group": gid, "mode": "0700"},
+        ]
+        modes = {f["name"]: f.get("mode") or "0644" for f in spec.get("config_files") or []}
+        files += [{"path": f"{base}/config/{name}", "content": content, "owner": uid, "group": gid, "mode": modes[name]}
+                  for name, content in sorted(item["files"].items())]
+        secrets += [{"path": f"{base}/secrets/{name}", "content": content, "owner": uid, "group": gid, "mode": "0600"}
+                    for name, content in sorted(item["secrets"].items())]
+        prune += [f"{base}/config", f"{base}/secrets"]
+        volumes += [{"name": v["name"], "labels": {containers.LABEL_PROJECT: conf["project"],
+                                                   containers.LABEL_SERVICE: spec["name"]}}
+                    for v in spec.get("volumes") or [] if v.get("name")]
+    return {
+        "directories": directories,
+        "files": files,
+        "secret_files": secrets,
+        "prune": prune,
+        "networks": [{"name": conf["network"], "labels": {containers.LABEL_PROJECT: conf["project"]}}],
+        "volumes": volumes,
+    }

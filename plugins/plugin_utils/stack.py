@@ -1,0 +1,220 @@
+# Copyright: appstack platform team
+# Apache License 2.0 (see galaxy.yml)
+"""The variables of several appstack roles at once, on the controller.
+
+The whole-stack preflight and the deploy actions need every enabled role's inputs before
+any of those roles runs. ``Stack`` reads each role's ``defaults/main.yml``,
+``vars/main.yml`` and ``meta/argument_specs.yml`` from the collection and layers them the
+way Ansible does inside a role: role defaults, then the play's variables (inventory,
+play, extra vars, facts), then role vars. Values are templated on demand, so a bad
+value in one role does not hide the errors of another.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+from ansible.errors import AnsibleError
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.template import trust_as_template
+from ansible_collections.appstack.platform.plugins.module_utils import containers, rules
+
+COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROLES_DIR = os.path.join(COLLECTION_ROOT, "roles")
+#: Roles that deploy containers carry this variable in vars/main.yml.
+CONTAINERS_SUFFIX = "_containers"
+#: Their cross-field rules (see module_utils/rules.py).
+PREFLIGHT_SUFFIX = "_preflight"
+#: Roles whose inputs every run of the stack checks, besides the enabled services.
+PLATFORM_ROLES = ("stack", "docker_host", "service")
+
+
+class StackError(AnsibleError):
+    """A problem with the stack itself (unknown role, broken description), not with one input."""
+
+
+def service_roles() -> list[str]:
+    """Every role of the collection that deploys containers (the services appstack_services may name)."""
+    found = []
+    for name in sorted(os.listdir(ROLES_DIR)):
+        path = os.path.join(ROLES_DIR, name, "vars", "main.yml")
+        if os.path.isfile(path):
+            with open(path, encoding="utf-8") as handle:
+                if re.search(rf"^{re.escape(name)}{CONTAINERS_SUFFIX}:", handle.read(), re.M):
+                    found.append(name)
+    return found
+
+
+def has_entry_point(role: str, name: str) -> bool:
+    """Whether ROLE has tasks/NAME.yml (for example the post-start ``configure`` of a service)."""
+    return os.path.isfile(os.path.join(ROLES_DIR, role, "tasks", f"{name}.yml"))
+
+
+def short_message(exc: Exception) -> str:
+    """The first line of an Ansible error, without the origin and help text."""
+    text = getattr(exc, "message", None) or str(exc)
+    return text.strip().splitlines()[0] if text.strip() else exc.__class__.__name__
+
+
+def strip_defaults(options: dict) -> dict:
+    """An argument spec without its C(default)s: they document, the role's defaults/main.yml decides."""
+    clean = {}
+    for name, spec in (options or {}).items():
+        spec = {k: v for k, v in spec.items() if k not in ("default", "description")}
+        if "options" in spec:
+            spec["options"] = strip_defaults(spec["options"])
+        clean[name] = spec
+    return clean
+
+
+class Stack:
+    """Roles' variables layered over a task's variables, templated on demand."""
+
+    def __init__(self, action: Any, task_vars: dict, roles: list[str]):
+        self.action = action
+        self.roles = list(dict.fromkeys(roles))
+        self.defaults: dict[str, dict] = {}
+        self.specs: dict[str, dict] = {}
+        self.role_vars: dict[str, dict] = {}
+        known = set(os.listdir(ROLES_DIR))
+        unknown = [role for role in self.roles if role not in known]
+        if unknown:
+            raise StackError(f"unknown roles {unknown}; this collection has {sorted(known)}")
+        merged: dict[str, Any] = {}
+        for role in self.roles:
+            self.defaults[role] = self._load(role, "defaults", "main.yml")
+            self.role_vars[role] = self._load(role, "vars", "main.yml")
+            spec = self._load(role, "meta", "argument_specs.yml").get("argument_specs", {})
+            self.specs[role] = (spec.get("main") or {}).get("options") or {}
+            merged.update(self.defaults[role])
+        merged.update(task_vars)
+        for role in self.roles:
+            merged.update(self.role_vars[role])
+        self.variables = merged
+        self.templar = action._templar.copy_with_new_env(available_variables=merged)
+        self._cache: dict[str, Any] = {}
+
+    def _load(self, role: str, folder: str, name: str) -> dict:
+        path = os.path.join(ROLES_DIR, role, folder, name)
+        if not os.path.isfile(path):
+            return {}
+        return self.action._loader.load_from_file(path, trusted_as_template=True) or {}
+
+    # -- values -----------------------------------------------------------------
+    def defined(self, name: str) -> bool:
+        return name in self.variables
+
+    def value(self, name: str) -> Any:
+        """The templated value of NAME; raises AnsibleError when undefined or broken."""
+        if name not in self._cache:
+            if name not in self.variables:
+                raise StackError(f"{name} is not defined")
+            self._cache[name] = self.templar.template(self.variables[name])
+        return self._cache[name]
+
+    def default_of(self, role: str, name: str) -> Any:
+        raw = self.defaults.get(role, {}).get(name)
+        if raw is None:
+            return None
+        try:
+            return self.templar.template(raw)
+        except AnsibleError:
+            return None
+
+    def evaluate(self, expression: str) -> Any:
+        return self.templar.evaluate_expression(trust_as_template(expression))
+
+    def render(self, text: str) -> str:
+        return self.templar.template(trust_as_template(text))
+
+    # -- checks ---------------------------------------------------------------------
+    def argument_errors(self, role: str) -> tuple[list[str], set]:
+        """Argument spec errors of ROLE (each names its variable) and the no_log values seen."""
+        spec = strip_defaults(self.specs.get(role, {}))
+        params: dict[str, Any] = {}
+        errors: list[str] = []
+        for name in spec:
+            if not self.defined(name):
+                continue
+            try:
+                params[name] = self.value(name)
+            except AnsibleError as exc:
+                errors.append(f"{name}: cannot be evaluated: {short_message(exc)}")
+        result = ArgumentSpecValidator({k: v for k, v in spec.items() if k in params}).validate(
+            params, validate_role_argument_spec=True)
+        errors.extend(result.error_messages)
+        return errors, set(result._no_log_values)
+
+    def rule_errors(self, role: str) -> list[str]:
+        """Errors of ROLE's cross-field rules (``<role>_preflight``), every rule evaluated."""
+        errors: list[str] = []
+        role_rules = self.role_vars.get(role, {}).get(role + PREFLIGHT_SUFFIX) or []
+        context = _RuleContext(self, role)
+        for rule in role_rules:
+            try:
+                rule = {key: value if key in ("that", "when", "msg") else self.templar.template(value)
+                        for key, value in dict(rule).items()}
+                errors.extend(rules.check(rule, context))
+            except (AnsibleError, ValueError, TypeError, KeyError) as exc:
+                errors.append(f"{rules.subject(rule)}: cannot be checked: {short_message(exc)}")
+        return errors
+
+    def container_specs(self, role: str) -> list[dict]:
+        """ROLE's container descriptions, normalized (name, image and health check required)."""
+        name = role + CONTAINERS_SUFFIX
+        if not self.defined(name):
+            raise StackError(f"role {role} describes no containers ({name} in its vars/main.yml)")
+        specs = self.value(name)
+        if isinstance(specs, dict):
+            specs = [specs]
+        try:
+            return [containers.normalize(dict(spec), role) for spec in specs]
+        except containers.SpecError as exc:
+            raise StackError(str(exc)) from exc
+
+    def template_path(self, role: str, template: str) -> str:
+        """A config template: an absolute controller path, or one in the role's templates/ folder."""
+        if os.path.isabs(template):
+            return template
+        return os.path.join(ROLES_DIR, role, "templates", template)
+
+    def render_file(self, role: str, template: str) -> str:
+        """Render a template file as the template module would (trim_blocks, role search path)."""
+        path = self.template_path(role, template)
+        if not os.path.isfile(path):
+            raise StackError(f"{role}: template {template} not found (looked for {path})")
+        with open(path, encoding="utf-8") as handle:
+            data = trust_as_template(handle.read())
+        variables = dict(self.variables)
+        variables.setdefault("ansible_managed", "Ansible managed")
+        templar = self.templar.copy_with_new_env(
+            searchpath=[os.path.dirname(path), os.path.join(ROLES_DIR, role, "templates")],
+            available_variables=variables)
+        rendered = templar.template(data, escape_backslashes=False, overrides={"trim_blocks": True})
+        return "" if rendered is None else str(rendered)
+
+
+class _RuleContext:
+    """Answers a rule's questions about one role's inputs."""
+
+    def __init__(self, stack: Stack, role: str):
+        self._stack = stack
+        self._role = role
+        env_var = f"{role}_environment"
+        env_name = env_var if stack.defined(env_var) else "appstack_env"
+        self.environment = str(stack.value(env_name)) if stack.defined(env_name) else "dev"
+        self.enabled_services = stack.value("appstack_services") if stack.defined("appstack_services") else None
+
+    def value(self, name: str) -> Any:
+        return self._stack.value(name)
+
+    def default(self, name: str) -> Any:
+        return self._stack.default_of(self._role, name)
+
+    def evaluate(self, expression: str) -> Any:
+        return self._stack.evaluate(expression)
+
+    def render(self, text: str) -> str:
+        return self._stack.render(text)
