@@ -8,7 +8,7 @@ from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
 from ansible_collections.appstack.platform.plugins.plugin_utils.deploy import (
     SUPPORT_ROLES, check_services_list, check_stack, endpoints, images_of, start_waves)
-from ansible_collections.appstack.platform.plugins.plugin_utils.stack import Stack, has_entry_point, short_message
+from ansible_collections.appstack.platform.plugins.plugin_utils.stack import Stack, has_entry_point, service_roles, short_message
 
 
 class ActionModule(ActionBase):
@@ -20,13 +20,16 @@ class ActionModule(ActionBase):
     def run(self, tmp: None = None, task_vars: dict | None = None) -> dict:
         result = super().run(tmp, task_vars)
         args = self._task.args
-        services = args.get("services", [])
-        errors = check_services_list(services)
         result["changed"] = False
+        try:
+            services, roles = self._scope(args, task_vars or {})
+        except AnsibleError as exc:
+            result.update(failed=True, msg=short_message(exc))
+            return result
+        errors = check_services_list(services)
         if not errors:
-            roles = list(args.get("roles") or []) + SUPPORT_ROLES + list(services)
             try:
-                stack = Stack(self, task_vars or {}, roles)
+                stack = Stack(self, task_vars or {}, roles + SUPPORT_ROLES + list(services))
                 errors, planned = check_stack(stack, list(services))
                 if not errors:
                     result.update(checked=list(services), images=images_of(planned), waves=[
@@ -40,5 +43,17 @@ class ActionModule(ActionBase):
             result["msg"] = (f"{len(errors)} problem(s) in the settings; nothing was changed:\n"
                              + "\n".join(f"- {error}" for error in errors))
         else:
-            result["msg"] = f"settings of {', '.join(services) or 'the platform'} are valid"
+            result["msg"] = f"settings of {', '.join(roles + services)} are valid"
         return result
+
+    def _scope(self, args: dict, task_vars: dict) -> tuple[list, list[str]]:
+        """The services and other roles to check: given, or what checking ``role`` means."""
+        role = args.get("role")
+        if not role:
+            return args.get("services", []), list(args.get("roles") or [])
+        if role == "stack":
+            services = Stack(self, task_vars, ["stack"]).value("stack_services")
+            return services, ["stack", "docker_host"]
+        if role in service_roles():
+            return [role], []
+        return [], [role]

@@ -1,32 +1,17 @@
-"""Backup retention: which timestamped dumps to delete."""
+# Copyright: appstack platform team
+# Apache License 2.0 (see galaxy.yml)
+"""Filter backups_to_prune: which timestamped dumps to delete (documented in backups_to_prune.yml)."""
 
 from __future__ import annotations
 
 import os
 import re
 
-DOCUMENTATION = r"""
-name: backups_to_prune
-short_description: Paths of C(<name>-<YYYYmmddTHHMMSSZ>.<ext>) files beyond the newest I(keep) per name
-options:
-  _input:
-    description: Paths of existing backup files.
-    type: list
-    elements: str
-    required: true
-  names:
-    description: Backup names (for example database names).
-    type: list
-    elements: str
-  keep:
-    description: How many of the newest backups to keep per name.
-    type: int
-"""
-
 _STAMPED = re.compile(r"^(?P<name>.+)-(?P<stamp>\d{8}T\d{6}Z)\.[A-Za-z0-9.]+$")
 
 
-def backups_to_prune(paths, names, keep):
+def backups_to_prune(paths: list[str], names: list[str], keep: int) -> list[str]:
+    """Paths beyond the newest KEEP per name; unfinished (.partial) dumps are neither kept nor counted."""
     keep = int(keep)
     if keep < 1:
         raise ValueError("keep must be at least 1")
@@ -44,5 +29,7 @@ def backups_to_prune(paths, names, keep):
 
 
 class FilterModule:
-    def filters(self):
+    """appstack.platform backup filters."""
+
+    def filters(self) -> dict:
         return {"backups_to_prune": backups_to_prune}

@@ -103,14 +103,19 @@ def _range(rule: dict, ctx: RuleContext) -> list[str]:
 def _match(rule: dict, ctx: RuleContext) -> list[str]:
     name = rule["match"]
     value = ctx.value(name)
-    items = value if isinstance(value, list) else [value]
+    many = isinstance(value, list)
+    items = value if many else [value]
     if rule.get("attribute"):
         items = [item.get(rule["attribute"]) if isinstance(item, dict) else item for item in items]
     bad = [item for item in items if not (isinstance(item, str) and re.fullmatch(rule["pattern"], item))]
-    if bad:
-        what = f"every {rule['attribute']}" if rule.get("attribute") else "the value"
-        return [f"{name}: {what} {rule['msg']}; got {', '.join(repr(b) for b in bad)}"]
-    return []
+    if not bad:
+        return []
+    if rule.get("secret"):
+        return [f"{name}: {rule['msg']}"]
+    if not many:
+        return [f"{name}: {value!r} {rule['msg']}"]
+    what = f"every {rule['attribute']}" if rule.get("attribute") else "every entry"
+    return [f"{name}: {what} {rule['msg']}; got {', '.join(repr(b) for b in bad)}"]
 
 
 def _prod_secret(rule: dict, ctx: RuleContext) -> list[str]:

@@ -28,6 +28,12 @@ attributes:
   diff_mode:
     support: none
 options:
+  role:
+    description:
+      - One role to check, with what it implies - C(stack) is the whole stack (C(stack_services), the Docker host
+        and the platform roles), a service role is that service and the platform roles, any other role itself.
+      - Use either this or O(services) and O(roles).
+    type: str
   services:
     description: Service roles of the stack (the value of C(appstack_services)); each must be a service role of this collection.
     type: list
@@ -41,6 +47,10 @@ options:
 """
 
 EXAMPLES = r"""
+- name: Check the whole stack
+  appstack.platform.preflight:
+    role: stack
+
 - name: Check every service's settings and the stack-wide rules
   appstack.platform.preflight:
     services: "{{ appstack_services }}"

@@ -90,7 +90,9 @@ def check_stack(stack: Stack, services: list[str]) -> tuple[list[str], list[dict
     broken: set[str] = set()
     for role in stack.roles:
         role_errors, secrets = stack.argument_errors(role)
-        role_errors += stack.rule_errors(role)
+        violations, unusable = stack.rule_errors(role)
+        # A rule that cannot even be evaluated on mistyped inputs would only repeat the spec errors.
+        role_errors += violations + ([] if role_errors else unusable)
         no_log |= secrets
         errors.extend(role_errors)
         if role_errors:

@@ -134,6 +134,7 @@ class Stack:
         """Argument spec errors of ROLE (each names its variable) and the no_log values seen."""
         spec = strip_defaults(self.specs.get(role, {}))
         params: dict[str, Any] = {}
+        unset_broken: list[str] = []
         errors: list[str] = []
         for name in spec:
             if not self.defined(name):
@@ -141,15 +142,23 @@ class Stack:
             try:
                 params[name] = self.value(name)
             except AnsibleError as exc:
-                errors.append(f"{name}: cannot be evaluated: {short_message(exc)}")
+                message = f"{name}: cannot be evaluated: {short_message(exc)}"
+                (unset_broken if self.is_default(role, name) else errors).append(message)
         result = ArgumentSpecValidator({k: v for k, v in spec.items() if k in params}).validate(
             params, validate_role_argument_spec=True)
-        errors.extend(result.error_messages)
-        return errors, set(result._no_log_values)
+        named = [m for m in result.error_messages if any(option in m for option in spec)]
+        errors.extend(named or result.error_messages)
+        # A default derived from a bad input breaks too; it is news only when nothing else is wrong.
+        return errors or unset_broken, set(result._no_log_values)
 
-    def rule_errors(self, role: str) -> list[str]:
-        """Errors of ROLE's cross-field rules (``<role>_preflight``), every rule evaluated."""
+    def is_default(self, role: str, name: str) -> bool:
+        """Whether NAME still has ROLE's default (nobody set it), so its errors follow from others."""
+        return name in self.defaults.get(role, {}) and self.variables.get(name) == self.defaults[role][name]
+
+    def rule_errors(self, role: str) -> tuple[list[str], list[str]]:
+        """ROLE's rule violations (``<role>_preflight``, every rule evaluated) and the rules that could not be evaluated."""
         errors: list[str] = []
+        unusable: list[str] = []
         role_rules = self.role_vars.get(role, {}).get(role + PREFLIGHT_SUFFIX) or []
         context = _RuleContext(self, role)
         for rule in role_rules:
@@ -158,8 +167,8 @@ class Stack:
                         for key, value in dict(rule).items()}
                 errors.extend(rules.check(rule, context))
             except (AnsibleError, ValueError, TypeError, KeyError) as exc:
-                errors.append(f"{rules.subject(rule)}: cannot be checked: {short_message(exc)}")
-        return errors
+                unusable.append(f"{rules.subject(rule)}: cannot be checked: {short_message(exc)}")
+        return errors, unusable
 
     def container_specs(self, role: str) -> list[dict]:
         """ROLE's container descriptions, normalized (name, image and health check required)."""

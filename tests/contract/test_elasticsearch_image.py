@@ -1,6 +1,8 @@
 """Contract tests for appstack/elasticsearch (stands in for
 docker.elastic.co/elasticsearch/elasticsearch, 8.x)."""
 
+from __future__ import annotations
+
 import base64
 import json
 import os
@@ -9,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from _stack_helpers import docker, require_image, stack
+from conftest import DockerResources, image_config, require_image
 
 IMAGE = "appstack/elasticsearch:8.19"
 VERSION = "8.19.21"
@@ -21,13 +23,21 @@ BASE_ENV = {
 
 
 @pytest.fixture
-def env():
+def env(docker_stack: DockerResources) -> DockerResources:
+    """docker_stack (private network, removed in teardown), once the image exists."""
     require_image(IMAGE)
-    with stack("es") as s:
-        yield s
+    return docker_stack
 
 
-def call(port, path, method="GET", user="elastic", password=PASSWORD, body=None):
+def call(
+    port: int,
+    path: str,
+    method: str = "GET",
+    user: str | None = "elastic",
+    password: str = PASSWORD,
+    body: object = None,
+) -> tuple[int, object]:
+    """HTTP request to 127.0.0.1:PORT (basic auth unless USER is None); return (status, JSON or text)."""
     headers = {"Content-Type": "application/json"}
     if user is not None:
         token = base64.b64encode(f"{user}:{password}".encode()).decode()
@@ -46,23 +56,24 @@ def call(port, path, method="GET", user="elastic", password=PASSWORD, body=None)
             return err.code, raw.decode()
 
 
-def test_image_metadata():
+def test_image_metadata(docker_resources: DockerResources):
     require_image(IMAGE)
-    cfg = json.loads(docker("image", "inspect", IMAGE).stdout)[0]["Config"]
+    cfg = image_config(IMAGE)
     assert cfg["User"] == "1000:0"
     assert {"9200/tcp", "9300/tcp"} <= set(cfg["ExposedPorts"])
     assert cfg["Entrypoint"] == ["/usr/bin/tini", "--", "/usr/local/bin/docker-entrypoint.sh"]
     assert cfg["Cmd"] == ["eswrapper"]
-    out = docker("run", "--rm", IMAGE, "bash", "-c",
-                 "id; ls -d /usr/share/elasticsearch/data; stat -c '%u:%g' /usr/share/elasticsearch/data;"
-                 " ls /usr/share/elasticsearch/modules; elasticsearch-keystore --help >/dev/null && echo ks-ok").stdout
+    out = docker_resources.run_once(
+        IMAGE, "bash", "-c",
+        "id; ls -d /usr/share/elasticsearch/data; stat -c '%u:%g' /usr/share/elasticsearch/data;"
+        " ls /usr/share/elasticsearch/modules; elasticsearch-keystore --help >/dev/null && echo ks-ok").stdout
     assert "uid=1000(elasticsearch) gid=0(root)" in out
     assert "1000:0" in out
     assert "ks-ok" in out
     assert "x-pack-security" in out
 
 
-def test_security_on_index_search_and_settings_from_env(env):
+def test_security_on_index_search_and_settings_from_env(env: DockerResources):
     c = env.run(IMAGE, env={
         **BASE_ENV,
         "xpack.security.enabled": "true",
@@ -72,8 +83,8 @@ def test_security_on_index_search_and_settings_from_env(env):
         "ES_SETTING_NODE_NAME": "ct-node-1",
         "ELASTIC_PASSWORD": PASSWORD,
     }, args=["-p", "127.0.0.1::9200"])
-    env.wait_healthy(c, timeout=240)
-    port = env.host_port(c, 9200)
+    c.wait_healthy(timeout=240, interval=2)
+    port = c.host_port(9200)
 
     # (GET / lives in the rest-root module, which the integ-test zip lacks)
     status, nodes = call(port, "/_nodes/_local")
@@ -116,19 +127,19 @@ def test_security_on_index_search_and_settings_from_env(env):
     heap = [n["jvm"]["mem"]["heap_max_in_bytes"] for n in nodes["nodes"].values()]
     assert heap == [512 * 1024 * 1024]
     # the bootstrap password went through the keystore like the official image
-    keys = env.exec(c, "elasticsearch-keystore", "list").stdout.split()
+    keys = c.exec("elasticsearch-keystore", "list", timeout=120).stdout.split()
     assert "bootstrap.password" in keys
     # data lives in /usr/share/elasticsearch/data, process runs as uid 1000
-    assert env.exec(c, "bash", "-c", "ls /usr/share/elasticsearch/data").stdout.strip()
-    status_lines = env.exec(c, "bash", "-c",
-                            "grep -l elasticsearch /proc/[0-9]*/cmdline | head -1 | "
-                            "xargs dirname | xargs -I{} grep '^Uid:' {}/status").stdout
+    assert c.exec("bash", "-c", "ls /usr/share/elasticsearch/data", timeout=120).stdout.strip()
+    status_lines = c.exec("bash", "-c",
+                          "grep -l elasticsearch /proc/[0-9]*/cmdline | head -1 | "
+                          "xargs dirname | xargs -I{} grep '^Uid:' {}/status", timeout=120).stdout
     assert status_lines.split()[1] == "1000"
     # logs go to stdout as ECS JSON
-    assert '"ecs.version"' in env.logs(c) or '"@timestamp"' in env.logs(c)
+    assert '"ecs.version"' in c.logs(None) or '"@timestamp"' in c.logs(None)
 
 
-def test_elastic_password_file(env, tmp_path):
+def test_elastic_password_file(env: DockerResources, tmp_path):
     secret = tmp_path / "elastic-pw"
     secret.write_text(PASSWORD)
     os.chown(secret, 1000, 0)
@@ -138,9 +149,9 @@ def test_elastic_password_file(env, tmp_path):
         "xpack.security.enabled": "true",
         "xpack.security.http.ssl.enabled": "false",
         "ELASTIC_PASSWORD_FILE": "/run/secrets/elastic-pw",
-    }, args=["-p", "127.0.0.1::9200", "-v", f"{secret}:/run/secrets/elastic-pw:ro"])
-    env.wait_healthy(c, timeout=240)
-    port = env.host_port(c, 9200)
+    }, args=["-p", "127.0.0.1::9200"], volumes=[f"{secret}:/run/secrets/elastic-pw:ro"])
+    c.wait_healthy(timeout=240, interval=2)
+    port = c.host_port(9200)
     assert call(port, "/_cluster/health")[0] == 200
     assert call(port, "/_cluster/health", password="wrong")[0] == 401
 
@@ -148,32 +159,33 @@ def test_elastic_password_file(env, tmp_path):
     loose = tmp_path / "loose-pw"
     loose.write_text(PASSWORD)
     loose.chmod(0o644)
-    proc = docker("run", "--rm", "-e", "ELASTIC_PASSWORD_FILE=/run/secrets/pw",
-                  "-v", f"{loose}:/run/secrets/pw:ro", IMAGE, check=False, timeout=120)
+    proc = env.run_once(IMAGE, args=["-e", "ELASTIC_PASSWORD_FILE=/run/secrets/pw",
+                                     "-v", f"{loose}:/run/secrets/pw:ro"], check=False, timeout=120)
     assert proc.returncode != 0
     assert "must have file permissions 400 or 600" in proc.stdout + proc.stderr
 
 
-def test_security_disabled(env):
+def test_security_disabled(env: DockerResources):
     c = env.run(IMAGE, env={**BASE_ENV, "xpack.security.enabled": "false"},
                 args=["-p", "127.0.0.1::9200"])
-    env.wait_healthy(c, timeout=240)
-    port = env.host_port(c, 9200)
+    c.wait_healthy(timeout=240, interval=2)
+    port = c.host_port(9200)
     status, health = call(port, "/_cluster/health", user=None)
     assert status == 200 and health["status"] in ("green", "yellow")
 
 
-def test_security_autoconfiguration_like_official_image(env):
+def test_security_autoconfiguration_like_official_image(env: DockerResources):
     # no xpack.security.* setting: the node auto-configures security with TLS
     # on HTTP (as the official image does); ELASTIC_PASSWORD still applies.
     c = env.run(IMAGE, env={**BASE_ENV, "ELASTIC_PASSWORD": PASSWORD})
-    env.wait_healthy(c, timeout=240)
-    yml = env.exec(c, "cat", "config/elasticsearch.yml").stdout
+    c.wait_healthy(timeout=240, interval=2)
+    yml = c.exec("cat", "config/elasticsearch.yml").stdout
     assert "xpack.security.http.ssl:" in yml and "certs/http.p12" in yml
 
-    def code(*args):
-        return env.exec(c, "curl", "-s", "-k", "-o", "/dev/null", "-w", "%{http_code}",
-                        *args, check=False).stdout
+    def code(*args: str) -> str:
+        """HTTP status code of a curl inside the container."""
+        return c.exec("curl", "-s", "-k", "-o", "/dev/null", "-w", "%{http_code}",
+                      *args, check=False, timeout=120).stdout
 
     assert code("-u", f"elastic:{PASSWORD}", "https://127.0.0.1:9200/_cluster/health") == "200"
     assert code("-u", "elastic:wrong", "https://127.0.0.1:9200/_cluster/health") == "401"

@@ -1,15 +1,14 @@
-"""Bad input fails before any container, volume or file changes, naming the variable."""
+"""A role used alone refuses bad input before any container, volume or file changes, naming the variable.
 
-import json
+Each case is a real ansible-playbook run of one role; the refusal must come from the role's own
+checks (no argument spec dump) and leave no trace of the project on the Docker host.
+"""
+
 import shutil
-import subprocess
-import uuid
-from pathlib import Path
 
 import pytest
+from conftest import project_resources, run_playbook, unique_project
 
-ROOT = Path(__file__).resolve().parents[2]
-PLAYBOOK = ROOT / "tests/integration/playbooks/apply_role.yml"
 PROD = {"appstack_env": "prod", "appstack_publish_ports": False}
 STRONG = "x9-very-long-prod-secret"
 
@@ -26,10 +25,11 @@ CASES = {
          "postgres_users": [{"name": "app", "password": "pw", "privileges": [{"database": "app", "level": "god"}]}]},
         ["level", "connect, readonly, readwrite, all"]),
     "user_without_password": ("postgres", {"postgres_users": [{"name": "app"}]}, ["password", "required"]),
-    "bad_database_name": ("postgres", {"postgres_databases": [{"name": "Bad-Name"}]}, ["postgres_databases", "identifier"]),
-    "wrong_type_list": ("postgres", {"postgres_databases": "app"}, ["postgres_databases", "list"]),
+    "bad_database_name": ("postgres", {"postgres_databases": [{"name": "Bad-Name"}]},
+                          ["postgres_databases: every name must be a lower-case SQL identifier", "'Bad-Name'"]),
+    "wrong_type_list": ("postgres", {"postgres_databases": "app"}, ["option 'postgres_databases' is of type str", "dict"]),
     "unknown_eviction_policy": ("redis", {"redis_maxmemory_policy": "random"}, ["redis_maxmemory_policy", "allkeys-lru"]),
-    "maxmemory_above_limit": ("redis", {"redis_memory": "256m", "redis_maxmemory": "1g"}, ["redis_maxmemory", "below redis_memory"]),
+    "maxmemory_above_limit": ("redis", {"redis_memory": "256m", "redis_maxmemory": "1g"}, ["redis_maxmemory: must stay below redis_memory"]),
     "save_rule_garbage": ("redis", {"redis_save": ["often"]}, ["redis_save", "<seconds> <changes>"]),
     "prod_dev_default_postgres_password": ("postgres", {**PROD}, ["postgres_superuser_password", "dev default"]),
     "prod_empty_postgres_password": ("postgres", {**PROD, "postgres_superuser_password": ""}, ["postgres_superuser_password", "vault"]),
@@ -40,37 +40,32 @@ CASES = {
         "postgres",
         {**PROD, "postgres_superuser_password": STRONG, "postgres_users": [{"name": "app", "password": "short"}]},
         ["postgres_users", "12 characters"]),
-    "tls_without_certificate": ("postgres", {"postgres_tls_enabled": True}, ["postgres_tls_cert", "PEM"]),
-    "factory_cannot_build_tag": ("redis", {"redis_image_tag": "7.2"}, ["redis tag '7.2'", "builds redis:8.0"]),
+    "tls_without_certificate": ("postgres", {"postgres_tls_enabled": True}, ["postgres_tls_cert: ", "PEM"]),
+    "factory_cannot_build_tag": ("redis", {"redis_image_tag": "7.2"},
+                                 ["redis_image_tag: '7.2' cannot come from the image factory", "builds redis 8.0"]),
+    "publish_address_is_a_host_name": ("redis", {"appstack_publish_address": "db.example.internal"},
+                                       ["appstack_publish_address: 'db.example.internal' must be an IPv4 or IPv6 address"]),
+    "several_errors_at_once": ("postgres", {"postgres_memory": "lots", "postgres_max_connections": 0, "postgres_environment": "staging"},
+                               ["postgres_memory: 'lots'", "postgres_max_connections: 0", "postgres_environment must be one of"]),
+    "unknown_service_named": ("stack", {"appstack_services": ["postgres", "mysql"]},
+                              ["appstack_services: 'mysql' is not a service of this collection; known: "]),
     "docker_pool_not_cidr": ("docker_host", {"docker_host_address_pools": [{"base": "nonsense", "size": 24}]},
-                             ["docker_host_address_pools", "CIDR"]),
+                             ["docker_host_address_pools: every base must be a CIDR network"]),
 }
-
-
-def _project_resources(project):
-    containers = subprocess.run(
-        ["docker", "ps", "-aq", "--filter", f"label=org.appstack.project={project}"],
-        capture_output=True, text=True, check=True).stdout.split()
-    volumes = subprocess.run(
-        ["docker", "volume", "ls", "-q", "--filter", f"label=org.appstack.project={project}"],
-        capture_output=True, text=True, check=True).stdout.split()
-    directories = [str(p) for p in Path("/etc/appstack").glob(f"{project}-*")]
-    return containers + volumes + directories
 
 
 @pytest.mark.skipif(shutil.which("docker") is None, reason="needs the docker CLI to check nothing was created")
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_bad_input_is_refused_before_anything_changes(case, tmp_path):
     role, variables, expected = CASES[case]
-    project = f"badinput{uuid.uuid4().hex[:8]}"
-    extra = tmp_path / "vars.json"
-    extra.write_text(json.dumps({"role_under_test": role, "appstack_project": project, **variables}))
-    result = subprocess.run(
-        ["ansible-playbook", "-i", "tests/integration/inventory.yml", str(PLAYBOOK), "-e", f"@{extra}"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300)
-    output = result.stdout + result.stderr
+    project = unique_project("badinput")
+    result = run_playbook("tests/integration/playbooks/apply_role.yml",
+                          {"role_under_test": role, "appstack_project": project, **variables}, tmp_path, timeout=300)
+    output = result.stdout
     assert result.returncode != 0, output
     for fragment in expected:
         assert fragment in output, f"{fragment!r} not in the error:\n{output[-3000:]}"
-    assert _project_resources(project) == []
+    assert "nothing was changed" in output, "the role's own checks must refuse it, before Ansible's spec validation"
+    assert "argument_spec_data" not in output, "the argument spec must not be dumped"
+    assert project_resources(project) == []
     assert STRONG not in output

@@ -1,14 +1,18 @@
+"""Filters and the helpers they share with the modules: sizes, SCRAM verifiers, backups, image names."""
+
 import base64
 import hashlib
 import hmac
 
 import pytest
 from ansible.errors import AnsibleFilterError
+from ansible_collections.appstack.platform.plugins.filter import backups, container, images, sizes
+from ansible_collections.appstack.platform.plugins.module_utils import scram
 
-import backups
-import container
-import scram
-import sizes
+CATALOG = {
+    "postgres": {"tag": "17", "official": "library/postgres"},
+    "prometheus": {"tag": "3.13", "official": "prom/prometheus", "registry_tag": "v3.13.5"},
+}
 
 
 @pytest.mark.parametrize(
@@ -69,13 +73,41 @@ def test_backups_to_prune_keeps_newest_per_name():
         backups.backups_to_prune(paths, ["app"], 0)
 
 
-def test_port_binding_and_mounts():
-    assert container.port_binding({"container": 5432, "host": 25432}, "127.0.0.1") == "127.0.0.1:25432:5432/tcp"
-    assert container.port_binding({"container": "6379"}, "") == "6379:6379/tcp"
-    with pytest.raises(AnsibleFilterError):
-        container.port_binding({"host": 1}, "")
-    assert container.volume_mount({"name": "v", "mount": "/data"}) == {
-        "type": "volume", "source": "v", "target": "/data", "read_only": False}
+def test_config_file_for_names_and_mounts_a_template():
     assert container.config_file_for("/x/init.sql.j2", "/docker-entrypoint-initdb.d", "initdb-") == {
         "name": "initdb-init.sql", "template": "/x/init.sql.j2", "mount": "/docker-entrypoint-initdb.d/init.sql"}
-    assert container.stringify_values({"A": True, "B": 3, "C": "x"}) == {"A": "true", "B": "3", "C": "x"}
+
+
+@pytest.mark.parametrize("image, tag, source, registry, expected", [
+    ("postgres", None, "build", "docker.io", "appstack/postgres:17"),
+    ("postgres", "17", "archive", "docker.io", "appstack/postgres:17"),
+    ("postgres", "16", "registry", "mirror:5000", "mirror:5000/library/postgres:16"),
+    ("prometheus", "", "registry", "docker.io", "docker.io/prom/prometheus:v3.13.5"),
+])
+def test_image_ref(image, tag, source, registry, expected):
+    assert images.image_ref(image, CATALOG, tag, source, registry) == expected
+
+
+def test_image_ref_refuses_what_the_factory_does_not_build():
+    with pytest.raises(AnsibleFilterError, match="'16' cannot come from the image factory, which builds postgres 17"):
+        images.image_ref("postgres", CATALOG, "16", "build")
+    assert images.factory_refusals([{"name": "postgres", "tag": "16"}, {"name": "postgres", "tag": "17"}], CATALOG, "build") == [
+        "postgres: '16' cannot come from the image factory, which builds postgres 17; use 17 or appstack_image_source: registry"]
+    assert images.factory_refusals([{"name": "postgres", "tag": "16"}], CATALOG, "registry") == []
+
+
+def test_factory_refs_and_missing_images(tmp_path):
+    (tmp_path / "postgres").mkdir()
+    (tmp_path / "postgres" / "Dockerfile").write_text("FROM base\n")
+    refs = images.factory_refs([{"name": "postgres", "tag": "17"}, "postgres"], CATALOG, "appstack", str(tmp_path), "b" * 64)
+    assert len(refs) == 1 and refs[0]["catalog_ref"] == "appstack/postgres:17"
+    assert refs[0]["hash_ref"].startswith("appstack/postgres:17-") and len(refs[0]["hash_ref"]) == len("appstack/postgres:17-") + 12
+    both = [{"Id": "sha:1", "RepoTags": [refs[0]["catalog_ref"], refs[0]["hash_ref"]]}]
+    assert images.missing_images(refs, both) == []
+    # The catalog tag points at another image than the current recipe's: stale.
+    split = [{"Id": "sha:1", "RepoTags": [refs[0]["hash_ref"]]}, {"Id": "sha:2", "RepoTags": [refs[0]["catalog_ref"]]}]
+    assert images.missing_images(refs, split) == ["postgres"]
+    assert images.missing_images(refs, []) == ["postgres"]
+    # Archive mode knows no recipe hash: the catalog tag is enough.
+    plain = images.factory_refs(["postgres"], CATALOG, "appstack", str(tmp_path))
+    assert "hash_ref" not in plain[0] and images.missing_images(plain, [{"Id": "x", "RepoTags": ["appstack/postgres:17"]}]) == []

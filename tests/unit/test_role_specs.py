@@ -10,7 +10,7 @@ ROLES = sorted(p.parent.parent.name for p in ROOT.glob("roles/*/meta/argument_sp
 
 
 def _load(path):
-    return yaml.safe_load(path.read_text()) or {}
+    return (yaml.safe_load(path.read_text()) or {}) if path.exists() else {}
 
 
 def test_every_role_has_an_argument_spec():
@@ -45,8 +45,41 @@ def test_role_variables_are_prefixed(role):
             assert [k for k in _load(path) if not k.startswith(prefix)] == [], f"{path} has unprefixed names"
 
 
+SERVICES = sorted(role for role in ROLES if f"{role}_containers" in _load(ROOT / "roles" / role / "vars" / "main.yml"))
+
+
+def test_service_roles_are_derived_from_the_roles():
+    from ansible_collections.appstack.platform.plugins.plugin_utils.stack import service_roles
+
+    assert service_roles() == SERVICES
+    assert {"postgres", "redis"} <= set(SERVICES)
+
+
+@pytest.mark.parametrize("role", SERVICES)
+def test_service_roles_describe_rules_order_and_endpoints(role):
+    role_vars = _load(ROOT / "roles" / role / "vars" / "main.yml")
+    defaults = _load(ROOT / "roles" / role / "defaults" / "main.yml")
+    for name in ("_containers", "_preflight", "_endpoints"):
+        assert f"{role}{name}" in role_vars, f"{role}: vars/main.yml lacks {role}{name}"
+    assert f"{role}_start_after" in defaults, f"{role}: defaults/main.yml lacks {role}_start_after"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_rules_name_documented_variables(role):
+    from ansible_collections.appstack.platform.plugins.module_utils import rules
+
+    documented = set()
+    for owner in (role, "stack", "service", "image_factory"):
+        specs = _load(ROOT / "roles" / owner / "meta" / "argument_specs.yml")["argument_specs"]
+        documented |= {option for entry in specs.values() for option in (entry.get("options") or {})}
+    for rule in _load(ROOT / "roles" / role / "vars" / "main.yml").get(f"{role}_preflight") or []:
+        subject = rules.subject(rule)
+        assert subject in documented | {"appstack_services"}, f"{role}: a rule is about {subject}, which no spec documents"
+
+
 def test_factory_builds_the_version_each_role_runs():
     catalog = _load(ROOT / "roles/image_factory/vars/main.yml")["image_factory_catalog"]
-    for role in ("postgres", "redis"):
+    for role in SERVICES:
         defaults = _load(ROOT / "roles" / role / "defaults" / "main.yml")
-        assert defaults[f"{role}_image_tag"] == catalog[role]["tag"], role
+        image = _load(ROOT / "roles" / role / "vars" / "main.yml")[f"{role}_image"]
+        assert defaults[f"{role}_image_tag"] == catalog[image]["tag"], role
