@@ -8,7 +8,7 @@ from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
 from ansible_collections.appstack.platform.plugins.plugin_utils.deploy import (
     SUPPORT_ROLES, check_services_list, check_stack, endpoints, images_of, start_waves)
-from ansible_collections.appstack.platform.plugins.plugin_utils.stack import Stack, has_entry_point, service_roles, short_message
+from ansible_collections.appstack.platform.plugins.plugin_utils.stack import Stack, service_roles, short_message
 
 
 class ActionModule(ActionBase):
@@ -32,10 +32,8 @@ class ActionModule(ActionBase):
                 stack = Stack(self, task_vars or {}, roles + SUPPORT_ROLES + list(services))
                 errors, planned = check_stack(stack, list(services))
                 if not errors:
-                    result.update(checked=list(services), images=images_of(planned), waves=[
-                        {"services": wave, "configure": [role for role in wave if has_entry_point(role, "configure")]}
-                        for wave in start_waves(stack, list(services))],
-                        endpoints=endpoints(stack, list(services)))
+                    result.update(checked=list(services), images=images_of(planned),
+                                  waves=start_waves(stack, list(services)), endpoints=endpoints(stack, list(services)))
             except AnsibleError as exc:
                 errors = [short_message(exc)]
         if errors:

@@ -8,7 +8,8 @@ from typing import Any
 
 from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
-from ansible_collections.appstack.platform.plugins.plugin_utils.deploy import SUPPORT_ROLES, check_stack, host_layout, plan, settings
+from ansible_collections.appstack.platform.plugins.plugin_utils.deploy import (
+    SUPPORT_ROLES, check_stack, configure_steps, host_layout, plan, settings)
 from ansible_collections.appstack.platform.plugins.plugin_utils.stack import Stack, short_message
 
 #: Keys of a module result that may carry option values (secrets); never passed on.
@@ -34,6 +35,7 @@ class ActionModule(ActionBase):
                                       + "\n".join(f"- {e}" for e in errors))
             conf = settings(stack)
             planned = plan(stack, services)
+            steps = [step for role in services for step in configure_steps(stack, role)]
         except AnsibleError as exc:
             return self._fail(result, short_message(exc))
 
@@ -67,6 +69,14 @@ class ActionModule(ActionBase):
             for name, status in (waited.get("containers") or {}).items():
                 result["containers"][name]["health"] = status
             result["waited"] = waited.get("waited")
+        for step in steps:
+            outcome = self._module(step["module"], step["args"], task_vars)
+            if outcome.get("skipped"):
+                continue
+            if outcome.get("failed"):
+                return self._fail(result, f"{step['role']}: {step['name']} failed: {outcome.get('msg', '')}")
+            result["changed"] |= bool(outcome.get("changed"))
+            result.setdefault("configured", {})[step["name"]] = bool(outcome.get("changed"))
         if diffs and self._task.diff:
             result["diff"] = diffs
         result["msg"] = "; ".join(f"{name}: {'changed' if c['changed'] else 'unchanged'}, {c['health'] or 'running'}"

@@ -227,6 +227,17 @@ def _compose_duration(value: Any) -> Any:
     return value if isinstance(value, str) else f"{value}s"
 
 
+def _compose_escape(value: Any) -> Any:
+    """Compose interpolates $VAR in every string of the file; the descriptions mean a literal $."""
+    if isinstance(value, str):
+        return value.replace("$", "$$")
+    if isinstance(value, list):
+        return [_compose_escape(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _compose_escape(item) for key, item in value.items()}
+    return value
+
+
 def compose_service(spec: dict, stack: dict, image_ref: str, digest: str) -> dict:
     """The same container as a compose service, for the benchmark's `docker compose up --wait`."""
     args = docker_container_args(spec, stack, image_ref, digest)
@@ -260,4 +271,4 @@ def compose_service(spec: dict, stack: dict, image_ref: str, digest: str) -> dic
     for key in ("command", "entrypoint", "shm_size", "stop_signal", "user"):
         if key in args:
             service[key] = args[key]
-    return service
+    return _compose_escape(service)

@@ -11,7 +11,7 @@ short_description: Report what a Docker host lacks - packages, the CLI, kernel p
 version_added: 0.2.0
 description:
   - One round trip that tells the C(appstack.platform.docker_host) role what to do, so a host that needs nothing
-    costs one module call - no fact gathering, no package list refresh, no mirror needed.
+    costs one module call - no fact gathering, no package list refresh, no mirror needed, no file written.
   - Packages are looked up with C(dpkg-query); the daemon is asked on its socket (C(/_ping)); the init system
     is systemd when C(/run/systemd/system) exists (what C(sd_booted) checks).
 author: appstack platform team
@@ -31,6 +31,17 @@ options:
     description: Kernel parameters and their wanted values.
     type: dict
     default: {}
+  files:
+    description: Files that must have this content, owner, group and mode (written by M(appstack.platform.prepare_host)).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path: {description: Absolute path., type: path, required: true}
+      content: {description: The whole content., type: str, required: true}
+      owner: {description: Owner uid., type: int, default: 0}
+      group: {description: Group gid., type: int, default: 0}
+      mode: {description: Octal mode as a string., type: str, default: "0644"}
   socket:
     description: The Docker daemon's socket.
     type: path
@@ -72,10 +83,16 @@ sysctls_to_set:
   returned: always
   type: list
   elements: str
+files_to_write:
+  description: Paths of O(files) whose content, owner, group or mode differ.
+  returned: always
+  type: list
+  elements: str
 """
 
 import os
 import socket
+import stat
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -116,11 +133,29 @@ def _sysctls_to_set(wanted: dict) -> list[str]:
     return differ
 
 
+def _files_to_write(files: list[dict]) -> list[str]:
+    differ = []
+    for item in files:
+        try:
+            info = os.stat(item["path"])
+            with open(item["path"], "rb") as handle:
+                same = handle.read() == item["content"].encode("utf-8")
+        except OSError:
+            differ.append(item["path"])
+            continue
+        if not same or (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) != (item["owner"], item["group"], int(item["mode"], 8)):
+            differ.append(item["path"])
+    return differ
+
+
 def main() -> None:
     module = AnsibleModule(
         argument_spec=dict(
             packages=dict(type="list", elements="str", default=[]),
             sysctls=dict(type="dict", default={}),
+            files=dict(type="list", elements="dict", default=[], options=dict(
+                path=dict(type="path", required=True), content=dict(type="str", required=True),
+                owner=dict(type="int", default=0), group=dict(type="int", default=0), mode=dict(type="str", default="0644"))),
             socket=dict(type="path", default="/var/run/docker.sock"),
         ),
         supports_check_mode=True,
@@ -139,6 +174,7 @@ def main() -> None:
         docker_enabled=enabled,
         docker_running=_daemon_answers(module.params["socket"]),
         sysctls_to_set=_sysctls_to_set(module.params["sysctls"]),
+        files_to_write=_files_to_write(module.params["files"]),
     )
 
 

@@ -64,12 +64,10 @@ images:
   type: list
   elements: dict
 waves:
-  description:
-    - The services grouped by start order, as C({services, configure}); each group starts after the groups before
-      it are healthy. C(configure) names the services of the group that have a post-start C(configure) entry point.
+  description: The services grouped by start order; each group starts after the groups before it are healthy.
   returned: success
   type: list
-  elements: dict
+  elements: list
 endpoints:
   description: How to reach each service, as lines of text per service (C(<role>_endpoints)).
   returned: success

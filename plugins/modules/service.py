@@ -21,7 +21,9 @@ description:
   - Waits for every created, recreated or not yet healthy container at once with M(appstack.platform.wait_healthy),
     so services that do not depend on each other start side by side; a container that does not become healthy
     fails the task with its last log lines.
-  - Reports C(changed) only when a file, the network, a volume or a container changed.
+  - Then runs each role's post-start steps (C(<role>_configure) - modules such as
+    M(appstack.platform.postgres_provision), with arguments rendered from the role's templates where asked).
+  - Reports C(changed) only when a file, the network, a volume, a container or a post-start step changed.
 author: appstack platform team
 attributes:
   check_mode:
@@ -53,6 +55,10 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+configured:
+  description: Per post-start step, whether it changed something.
+  returned: when a role has post-start steps
+  type: dict
 containers:
   description: Per container, whether it changed, its id and its health status.
   returned: always

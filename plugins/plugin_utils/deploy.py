@@ -102,6 +102,8 @@ def check_stack(stack: Stack, services: list[str]) -> tuple[list[str], list[dict
         for role in services:
             try:
                 planned.extend(plan(stack, [role], render=role not in broken))
+                if role not in broken:
+                    configure_steps(stack, role)
             except (AnsibleError, ValueError) as exc:
                 if role not in broken:
                     errors.append(short_message(exc))
@@ -207,6 +209,26 @@ def plan(stack: Stack, services: list[str], render: bool = True) -> list[dict]:
                 "args": containers.docker_container_args(spec, conf, ref, digest),
             })
     return planned
+
+
+def configure_steps(stack: Stack, role: str) -> list[dict]:
+    """ROLE's post-start steps (``<role>_configure``): modules run once its containers are healthy.
+
+    Each step is ``{module, args, templates}``; ``templates`` maps an argument to a template of
+    the role, rendered on the controller (for example a provisioning script).
+    """
+    name = f"{role}_configure"
+    if not stack.defined(name):
+        return []
+    steps = []
+    for step in stack.value(name) or []:
+        if not step.get("module"):
+            raise StackError(f"{role}: every step of {name} needs a module: {sorted(step)}")
+        args = dict(step.get("args") or {})
+        for argument, template in (step.get("templates") or {}).items():
+            args[argument] = stack.render_file(role, template)
+        steps.append({"role": role, "module": step["module"], "args": args, "name": step.get("name", step["module"])})
+    return steps
 
 
 def host_layout(planned: list[dict], conf: dict) -> dict:

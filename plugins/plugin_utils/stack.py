@@ -47,11 +47,6 @@ def service_roles() -> list[str]:
     return found
 
 
-def has_entry_point(role: str, name: str) -> bool:
-    """Whether ROLE has tasks/NAME.yml (for example the post-start ``configure`` of a service)."""
-    return os.path.isfile(os.path.join(ROLES_DIR, role, "tasks", f"{name}.yml"))
-
-
 def short_message(exc: Exception) -> str:
     """The first line of an Ansible error, without the origin and help text."""
     text = getattr(exc, "message", None) or str(exc)
