@@ -13,7 +13,8 @@ description:
   - Everything a container reads from the Docker host, in one round trip - directories, configuration files,
     secrets, the project network and named volumes - so that a run that changes nothing costs one module call.
   - Files are written atomically (a temporary file renamed into place) and only when their content, owner or mode
-    differ. Files in O(prune) directories that are not listed are removed.
+    differ; missing parent directories are created (root, 0755). Files in O(prune) directories that are not
+    listed are removed.
   - Networks and volumes are created when missing and never changed or removed (a volume holds data).
   - The Docker API is used only when O(networks) or O(volumes) are given.
 author: appstack platform team
@@ -175,6 +176,8 @@ class HostPreparer:
         if self.check:
             return
         directory = os.path.dirname(path)
+        if not os.path.isdir(directory):
+            os.makedirs(directory, mode=0o755)
         handle, temporary = tempfile.mkstemp(dir=directory, prefix=".appstack-")
         try:
             with os.fdopen(handle, "wb") as out:

@@ -16,6 +16,7 @@ import os
 import re
 from typing import Any
 
+from ansible import constants as C
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.template import trust_as_template
@@ -64,19 +65,31 @@ def strip_defaults(options: dict) -> dict:
     return clean
 
 
+def role_search_path(task_vars: dict) -> list[str]:
+    """Where roles are found: this collection, then the playbook's roles/ and the configured roles_path."""
+    paths = [ROLES_DIR]
+    if task_vars.get("playbook_dir"):
+        paths.append(os.path.join(task_vars["playbook_dir"], "roles"))
+    paths.extend(C.DEFAULT_ROLES_PATH or [])
+    return paths
+
+
 class Stack:
     """Roles' variables layered over a task's variables, templated on demand."""
 
     def __init__(self, action: Any, task_vars: dict, roles: list[str]):
         self.action = action
-        self.roles = list(dict.fromkeys(roles))
+        self.roles = [role.removeprefix("appstack.platform.") for role in dict.fromkeys(roles)]
         self.defaults: dict[str, dict] = {}
         self.specs: dict[str, dict] = {}
         self.role_vars: dict[str, dict] = {}
-        known = set(os.listdir(ROLES_DIR))
-        unknown = [role for role in self.roles if role not in known]
+        search = role_search_path(task_vars)
+        self.paths = {role: next((os.path.join(base, role) for base in search
+                                  if os.path.isdir(os.path.join(base, role, "tasks")) or os.path.isdir(os.path.join(base, role, "vars"))), None)
+                      for role in self.roles}
+        unknown = [role for role, path in self.paths.items() if path is None]
         if unknown:
-            raise StackError(f"unknown roles {unknown}; this collection has {sorted(known)}")
+            raise StackError(f"unknown roles {unknown}; looked in {', '.join(search)}")
         merged: dict[str, Any] = {}
         for role in self.roles:
             self.defaults[role] = self._load(role, "defaults", "main.yml")
@@ -92,7 +105,7 @@ class Stack:
         self._cache: dict[str, Any] = {}
 
     def _load(self, role: str, folder: str, name: str) -> dict:
-        path = os.path.join(ROLES_DIR, role, folder, name)
+        path = os.path.join(self.paths[role], folder, name)
         if not os.path.isfile(path):
             return {}
         return self.action._loader.load_from_file(path, trusted_as_template=True) or {}
@@ -182,7 +195,7 @@ class Stack:
         """A config template: an absolute controller path, or one in the role's templates/ folder."""
         if os.path.isabs(template):
             return template
-        return os.path.join(ROLES_DIR, role, "templates", template)
+        return os.path.join(self.paths[role], "templates", template)
 
     def render_file(self, role: str, template: str) -> str:
         """Render a template file as the template module would (trim_blocks, role search path)."""
@@ -194,7 +207,7 @@ class Stack:
         variables = dict(self.variables)
         variables.setdefault("ansible_managed", "Ansible managed")
         templar = self.templar.copy_with_new_env(
-            searchpath=[os.path.dirname(path), os.path.join(ROLES_DIR, role, "templates")],
+            searchpath=[os.path.dirname(path), os.path.join(self.paths[role], "templates")],
             available_variables=variables)
         rendered = templar.template(data, escape_backslashes=False, overrides={"trim_blocks": True})
         return "" if rendered is None else str(rendered)

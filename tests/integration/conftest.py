@@ -21,12 +21,13 @@ def unique_project(prefix: str) -> str:
     return f"{prefix}{uuid.uuid4().hex[:8]}"
 
 
-def run_playbook(playbook: str, variables: dict, tmp_path: Path, timeout: int = 900) -> subprocess.CompletedProcess:
-    """ansible-playbook PLAYBOOK (relative to the checkout) with VARIABLES as extra vars; output in .stdout."""
-    extra = tmp_path / f"vars-{uuid.uuid4().hex[:6]}.json"
-    extra.write_text(json.dumps(variables))
+def run_playbook(playbook: str, variables: dict, tmp_path: Path, timeout: int = 900,
+                 extra: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+    """ansible-playbook PLAYBOOK (relative to the checkout) with VARIABLES as extra vars; all output in .stdout."""
+    extra_vars = tmp_path / f"vars-{uuid.uuid4().hex[:6]}.json"
+    extra_vars.write_text(json.dumps(variables))
     result = subprocess.run(
-        ["ansible-playbook", "-i", str(INVENTORY), str(ROOT / playbook), "-e", f"@{extra}"],
+        ["ansible-playbook", "-i", str(INVENTORY), str(ROOT / playbook), "-e", f"@{extra_vars}", *extra],
         cwd=ROOT, capture_output=True, text=True, timeout=timeout,
         env={**os.environ, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0"})
     result.stdout = result.stdout + result.stderr

@@ -1,0 +1,147 @@
+"""The shared path with real containers: several containers and jobs per role, starts that overlap,
+start order between services, and a start that fails.
+
+The `pair` fixture role (tests/integration/playbooks/roles/pair) runs a Redis primary and its replica
+through appstack.platform.service, as a team's own role would; the stack tests run site.yml.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+import subprocess
+import time
+
+import pytest
+from conftest import project_state, remove_project, run_playbook, unique_project
+
+ROLE = "tests/integration/playbooks/role.yml"
+PASSWORD = "pair-secret-one"
+
+
+def inspect(name: str) -> dict:
+    return json.loads(subprocess.run(["docker", "inspect", name], capture_output=True, text=True, check=True).stdout)[0]
+
+
+def exists(name: str) -> bool:
+    return subprocess.run(["docker", "inspect", name], capture_output=True).returncode == 0
+
+
+def redis_cli(container: str, *args: str) -> str:
+    return subprocess.run(["docker", "exec", "-e", f"REDISCLI_AUTH={PASSWORD}", container, "redis-cli", "--no-auth-warning", *args],
+                          capture_output=True, text=True, check=True, timeout=30).stdout.strip()
+
+
+def moment(text: str) -> datetime.datetime:
+    """Docker's RFC 3339 timestamps carry nanoseconds; Python takes microseconds."""
+    head, _, rest = text.rstrip("Z").partition(".")
+    return datetime.datetime.fromisoformat(f"{head}.{(rest + '000000')[:6]}+00:00")
+
+
+def first_healthy(name: str) -> datetime.datetime:
+    """When the container's health check first passed (from Docker's health log)."""
+    log = inspect(name)["State"]["Health"]["Log"]
+    return min(moment(entry["End"]) for entry in log if entry["ExitCode"] == 0)
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory):
+    project = unique_project("pair")
+    try:
+        result = run_playbook(ROLE, {"role_under_test": "pair", "appstack_project": project}, tmp_path_factory.mktemp("pair"))
+        assert result.returncode == 0, result.stdout[-4000:]
+        yield project
+    finally:
+        remove_project(project)
+
+
+def test_every_container_of_a_role_is_hardened_and_health_gated(pair):
+    hashes = set()
+    for name in (f"{pair}-pair-a", f"{pair}-pair-b"):
+        info = inspect(name)
+        assert info["State"]["Health"]["Status"] == "healthy"
+        assert info["Config"]["User"] == "999:999" and info["HostConfig"]["ReadonlyRootfs"]
+        assert info["HostConfig"]["CapDrop"] == ["ALL"] and "no-new-privileges:true" in info["HostConfig"]["SecurityOpt"]
+        assert info["HostConfig"]["Memory"] == info["HostConfig"]["MemorySwap"] == 128 * 1024**2
+        assert info["Config"]["Labels"]["org.appstack.role"] == "pair"
+        hashes.add(info["Config"]["Labels"]["org.appstack.config-hash"])
+    assert len(hashes) == 2, "each container's hash covers its own files"
+
+
+def test_the_containers_of_a_role_work_together(pair):
+    assert redis_cli(f"{pair}-pair-a", "SET", "greeting", "hello") == "OK"
+    for _ in range(40):
+        if redis_cli(f"{pair}-pair-b", "GET", "greeting") == "hello":
+            break
+        time.sleep(0.25)
+    assert redis_cli(f"{pair}-pair-b", "GET", "greeting") == "hello"
+
+
+def test_a_change_to_one_container_recreates_only_it(pair, tmp_path):
+    before = project_state(pair)
+    changed = run_playbook(ROLE, {"role_under_test": "pair", "appstack_project": pair, "pair_replica_maxmemory": "32mb"}, tmp_path)
+    assert changed.returncode == 0, changed.stdout[-4000:]
+    after = project_state(pair)
+    recreated = sorted(line.split()[0] for line in set(after["containers"]) - set(before["containers"]))
+    assert recreated == [f"/{pair}-pair-b"]
+    again = run_playbook(ROLE, {"role_under_test": "pair", "appstack_project": pair, "pair_replica_maxmemory": "32mb"}, tmp_path)
+    assert again.returncode == 0 and "changed=0" in again.stdout, again.stdout[-3000:]
+    assert project_state(pair) == after
+
+
+def test_a_job_runs_hardened_on_the_project_network_and_is_removed(pair, tmp_path):
+    job = {"name": f"{pair}-pair-job", "image": "redis", "uid": 999, "entrypoint": ["sh", "-c"],
+           "command": [f"grep -E '^(CapEff|NoNewPrivs)' /proc/self/status; "
+                       f"REDISCLI_AUTH={PASSWORD} redis-cli --no-auth-warning -h pair-a PING"]}
+    result = run_playbook("tests/integration/playbooks/job.yml", {"job": job, "appstack_project": pair}, tmp_path, extra=("-v",))
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert re.search(r"CapEff:\s+0{16}\b", result.stdout) and re.search(r"NoNewPrivs:\s+1\b", result.stdout), result.stdout[-2000:]
+    assert "PONG" in result.stdout
+    assert not exists(f"{pair}-pair-job")
+
+
+def test_a_failing_job_fails_with_its_output(pair, tmp_path):
+    job = {"name": f"{pair}-pair-job", "image": "redis", "uid": 999, "entrypoint": ["sh", "-c"],
+           "command": ["echo the-job-says-why >&2; exit 3"]}
+    result = run_playbook("tests/integration/playbooks/job.yml", {"job": job, "appstack_project": pair}, tmp_path)
+    assert result.returncode != 0
+    assert f"job {pair}-pair-job failed" in result.stdout and "the-job-says-why" in result.stdout
+    assert not exists(f"{pair}-pair-job")
+
+
+@pytest.fixture
+def stack_project():
+    project = unique_project("waves")
+    try:
+        yield {"appstack_project": project, "appstack_services": ["postgres", "redis"],
+               "postgres_host_port": 45432, "redis_host_port": 46379}
+    finally:
+        remove_project(project)
+
+
+def test_services_that_do_not_depend_on_each_other_start_side_by_side(stack_project, tmp_path):
+    result = run_playbook("site.yml", stack_project, tmp_path)
+    assert result.returncode == 0, result.stdout[-4000:]
+    project = stack_project["appstack_project"]
+    # redis started before postgres passed its first health check: the waits overlapped.
+    assert moment(inspect(f"{project}-redis")["State"]["StartedAt"]) < first_healthy(f"{project}-postgres")
+    assert moment(inspect(f"{project}-postgres")["State"]["StartedAt"]) < first_healthy(f"{project}-redis")
+
+
+def test_a_service_starts_once_what_it_names_is_healthy(stack_project, tmp_path):
+    result = run_playbook("site.yml", {**stack_project, "redis_start_after": ["postgres"]}, tmp_path)
+    assert result.returncode == 0, result.stdout[-4000:]
+    project = stack_project["appstack_project"]
+    assert moment(inspect(f"{project}-redis")["State"]["StartedAt"]) > first_healthy(f"{project}-postgres")
+
+
+def test_a_service_that_never_gets_healthy_fails_the_run_and_what_needs_it_never_starts(stack_project, tmp_path):
+    broken = {**stack_project, "redis_start_after": ["postgres"], "postgres_healthy_timeout": 60,
+              "postgres_parameters": {"no_such_setting": 1}}
+    result = run_playbook("site.yml", broken, tmp_path)
+    project = stack_project["appstack_project"]
+    assert result.returncode != 0
+    assert f"{project}-postgres failed to start or to become healthy within 60s" in result.stdout, result.stdout[-4000:]
+    assert "Last 40 log lines" in result.stdout and "no_such_setting" in result.stdout
+    assert not exists(f"{project}-redis")
