@@ -29,7 +29,9 @@ class ActionModule(ActionBase):
         errors = check_services_list(services)
         if not errors:
             try:
-                stack = Stack(self, task_vars or {}, roles + SUPPORT_ROLES + list(services))
+                # The platform roles matter to services; a lone role (docker_host) is checked alone.
+                platform = SUPPORT_ROLES if services or "stack" in roles else []
+                stack = Stack(self, task_vars or {}, roles + platform + list(services))
                 errors, planned = check_stack(stack, list(services))
                 if not errors:
                     result.update(checked=list(services), images=images_of(planned),

@@ -108,7 +108,8 @@ class Stack:
         path = os.path.join(self.paths[role], folder, name)
         if not os.path.isfile(path):
             return {}
-        return self.action._loader.load_from_file(path, trusted_as_template=True) or {}
+        # unsafe: no deep copy of the cached data; nothing here mutates what was loaded.
+        return self.action._loader.load_from_file(path, unsafe=True, trusted_as_template=True) or {}
 
     # -- values -----------------------------------------------------------------
     def defined(self, name: str) -> bool:
