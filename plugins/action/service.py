@@ -8,6 +8,7 @@ from typing import Any
 
 from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
+from ansible_collections.appstack.platform.plugins.module_utils import containers
 from ansible_collections.appstack.platform.plugins.plugin_utils.deploy import (
     SUPPORT_ROLES, check_stack, configure_steps, host_layout, plan, settings)
 from ansible_collections.appstack.platform.plugins.plugin_utils.stack import Stack, short_message
@@ -40,7 +41,16 @@ class ActionModule(ActionBase):
             return self._fail(result, short_message(exc))
 
         diffs: list[dict] = []
-        prepared = self._module("appstack.platform.prepare_host", host_layout(planned, conf), task_vars)
+        layout = host_layout(planned, conf)
+        first_dir = {}
+        for item in planned:
+            first_dir.setdefault(item["spec"]["role"], containers.directory(item["spec"], conf["config_root"]))
+        for step in steps:
+            step["record"] = f"{first_dir[step['role']]}/{step['record']}"
+        layout.update(containers=[item["spec"]["name"] for item in planned],
+                      images=sorted({item["image_ref"] for item in planned}),
+                      records=[{"path": step["record"], "content": step["digest"]} for step in steps])
+        prepared = self._module("appstack.platform.prepare_host", layout, task_vars)
         if prepared.get("failed"):
             return self._fail(result, prepared.get("msg", "could not prepare the Docker host"))
         result["changed"] = bool(prepared.get("changed"))
@@ -49,6 +59,11 @@ class ActionModule(ActionBase):
         to_wait = []
         for item in planned:
             name = item["spec"]["name"]
+            state = (prepared.get("containers") or {}).get(name)
+            if not conf["full_compare"] and containers.is_current(item["args"], state,
+                                                                   (prepared.get("images") or {}).get(item["image_ref"])):
+                result["containers"][name] = {"changed": False, "id": state["id"], "health": state["health"]}
+                continue
             outcome = self._module("community.docker.docker_container", item["args"], task_vars, keep_container=True)
             if outcome.get("failed"):
                 return self._fail(result, f"{name}: {outcome.get('msg', 'could not run the container')}")
@@ -69,7 +84,15 @@ class ActionModule(ActionBase):
             for name, status in (waited.get("containers") or {}).items():
                 result["containers"][name]["health"] = status
             result["waited"] = waited.get("waited")
+        done = []
+        untouched = {name for name, c in result["containers"].items() if not c["changed"]}
         for step in steps:
+            role_untouched = all(item["spec"]["name"] in untouched for item in planned if item["spec"]["role"] == step["role"])
+            if (not conf["full_compare"] and role_untouched
+                    and step["record"] not in (prepared.get("records_differ") or [])):
+                # Same inputs as the last run that succeeded, on the same containers.
+                result.setdefault("configured", {})[step["name"]] = False
+                continue
             outcome = self._module(step["module"], step["args"], task_vars)
             if outcome.get("skipped"):
                 continue
@@ -77,6 +100,11 @@ class ActionModule(ActionBase):
                 return self._fail(result, f"{step['role']}: {step['name']} failed: {outcome.get('msg', '')}")
             result["changed"] |= bool(outcome.get("changed"))
             result.setdefault("configured", {})[step["name"]] = bool(outcome.get("changed"))
+            done.append({"path": step["record"], "content": step["digest"], "mode": "0600"})
+        if done:
+            recorded = self._module("appstack.platform.prepare_host", {"files": done}, task_vars)
+            if recorded.get("failed"):
+                return self._fail(result, recorded.get("msg", "could not record the post-start steps"))
         if diffs and self._task.diff:
             result["diff"] = diffs
         result["msg"] = "; ".join(f"{name}: {'changed' if c['changed'] else 'unchanged'}, {c['health'] or 'running'}"

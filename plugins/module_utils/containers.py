@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import json
 from typing import Any
 
 #: Labels every container carries; cleanup, status and the restart checks select by them.
@@ -20,6 +21,8 @@ LABEL_SERVICE = "org.appstack.service"
 LABEL_ROLE = "org.appstack.role"
 LABEL_CONFIG_HASH = "org.appstack.config-hash"
 LABEL_JOB = "org.appstack.job"
+#: Hash of every docker_container option the container was last deployed with.
+LABEL_SPEC_HASH = "org.appstack.spec-hash"
 
 SECRETS_MOUNT = "/run/secrets"
 
@@ -187,7 +190,25 @@ def docker_container_args(spec: dict, stack: dict, image_ref: str, digest: str) 
             args[key] = spec[key]
     if user(spec):
         args["user"] = user(spec)
+    digest_of_args = hashlib.sha256(json.dumps(args, sort_keys=True, default=str).encode()).hexdigest()
+    args["labels"][LABEL_SPEC_HASH] = digest_of_args
     return args
+
+
+def is_current(args: dict, state: dict | None, image_id: str | None) -> bool:
+    """Whether a container already runs exactly ARGS: deployed with the same options (spec hash), from the
+    image the reference names now, running, not restarting, healthy.
+
+    Only then may a deploy leave it without asking docker_container; anything else - a changed
+    description, config, secret or image, a stopped or unhealthy container - goes through
+    docker_container's full comparison.
+    """
+    if not state or image_id is None:
+        return False
+    return (state.get("running") is True and not state.get("restarting")
+            and state.get("health") in ("healthy", None)
+            and state.get("image") == image_id
+            and (state.get("labels") or {}).get(LABEL_SPEC_HASH) == args["labels"][LABEL_SPEC_HASH])
 
 
 def job_args(job: dict, stack: dict, image_ref: str) -> dict:

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: docker_host_probe
-short_description: Report what a Docker host lacks - packages, the CLI, kernel parameters, a running daemon
+short_description: Report what a Docker host has and lacks - packages, daemon, kernel parameters, files, images
 version_added: 0.2.0
 description:
   - One round trip that tells the C(appstack.platform.docker_host) role what to do, so a host that needs nothing
     costs one module call - no fact gathering, no package list refresh, no mirror needed, no file written.
   - Packages are looked up with C(dpkg-query); the daemon is asked on its socket (C(/_ping)); the init system
     is systemd when C(/run/systemd/system) exists (what C(sd_booted) checks).
+  - The image factory asks the same probe for the host's images of a namespace and the checksums of its extra
+    CA certificates (part of the base image's hash), so a stack's image check is one round trip too.
 author: appstack platform team
 attributes:
   check_mode:
@@ -42,6 +44,14 @@ options:
       owner: {description: Owner uid., type: int, default: 0}
       group: {description: Group gid., type: int, default: 0}
       mode: {description: Octal mode as a string., type: str, default: "0644"}
+  images:
+    description: Namespace whose local images to list (C(appstack) lists C(appstack/*)); empty lists none.
+    type: str
+    default: ""
+  ca_dir:
+    description: Directory whose C(*.crt) files are checksummed; empty for none.
+    type: str
+    default: ""
   socket:
     description: The Docker daemon's socket.
     type: path
@@ -88,13 +98,26 @@ files_to_write:
   returned: always
   type: list
   elements: str
+images:
+  description: The images of the namespace O(images), each with C(Id) and C(RepoTags).
+  returned: always
+  type: list
+  elements: dict
+ca_checksums:
+  description: SHA-1 checksums of the C(*.crt) files of O(ca_dir), in name order.
+  returned: always
+  type: list
+  elements: str
 """
 
+import glob
+import hashlib
+import json
 import os
-import socket
 import stat
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.appstack.platform.plugins.module_utils.docker_socket import DockerSocket, DockerSocketError
 
 
 def _missing_packages(module: AnsibleModule, packages: list[str]) -> list[str]:
@@ -106,18 +129,6 @@ def _missing_packages(module: AnsibleModule, packages: list[str]) -> list[str]:
     _rc, out, _err = module.run_command([dpkg_query, "-W", "-f", "${db:Status-Abbrev} ${Package}\n", *packages])
     installed = {line.split()[1].split(":")[0] for line in out.splitlines() if line.startswith("ii ") and len(line.split()) > 1}
     return [name for name in packages if name not in installed]
-
-
-def _daemon_answers(path: str) -> bool:
-    try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
-            conn.settimeout(5)
-            conn.connect(path)
-            conn.sendall(b"GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n")
-            reply = conn.recv(4096)
-    except OSError:
-        return False
-    return reply.startswith(b"HTTP/1.") and b" 200 " in reply.split(b"\r\n", 1)[0] + b" "
 
 
 def _sysctls_to_set(wanted: dict) -> list[str]:
@@ -148,6 +159,22 @@ def _files_to_write(files: list[dict]) -> list[str]:
     return differ
 
 
+def _ca_checksums(directory: str) -> list[str]:
+    checksums = []
+    for path in sorted(glob.glob(os.path.join(directory, "*.crt"))) if directory else []:
+        if os.path.isfile(path):
+            with open(path, "rb") as handle:
+                checksums.append(hashlib.sha1(handle.read()).hexdigest())  # noqa: S324 - a content fingerprint, as find reports it
+    return checksums
+
+
+def _images(docker: DockerSocket, namespace: str) -> list[dict]:
+    if not namespace:
+        return []
+    listed = docker.get("/images/json", params={"filters": json.dumps({"reference": [f"{namespace}/*"]})})
+    return [{"Id": image.get("Id"), "RepoTags": image.get("RepoTags") or []} for image in listed or []]
+
+
 def main() -> None:
     module = AnsibleModule(
         argument_spec=dict(
@@ -156,10 +183,18 @@ def main() -> None:
             files=dict(type="list", elements="dict", default=[], options=dict(
                 path=dict(type="path", required=True), content=dict(type="str", required=True),
                 owner=dict(type="int", default=0), group=dict(type="int", default=0), mode=dict(type="str", default="0644"))),
+            images=dict(type="str", default=""),
+            ca_dir=dict(type="str", default=""),
             socket=dict(type="path", default="/var/run/docker.sock"),
         ),
         supports_check_mode=True,
     )
+    docker = DockerSocket(module.params["socket"])
+    running = docker.ping()
+    try:
+        images = _images(docker, module.params["images"]) if running else []
+    except (OSError, DockerSocketError) as exc:
+        module.fail_json(msg=f"Docker on {module.params['socket']}: {exc}")
     systemd = os.path.isdir("/run/systemd/system")
     enabled = False
     systemctl = module.get_bin_path("systemctl") if systemd else None
@@ -172,9 +207,11 @@ def main() -> None:
         docker_cli=module.get_bin_path("docker") is not None,
         systemd=systemd,
         docker_enabled=enabled,
-        docker_running=_daemon_answers(module.params["socket"]),
+        docker_running=running,
         sysctls_to_set=_sysctls_to_set(module.params["sysctls"]),
         files_to_write=_files_to_write(module.params["files"]),
+        images=images,
+        ca_checksums=_ca_checksums(module.params["ca_dir"]),
     )
 
 

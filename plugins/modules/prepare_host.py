@@ -16,10 +16,10 @@ description:
     differ; missing parent directories are created (root, 0755). Files in O(prune) directories that are not
     listed are removed.
   - Networks and volumes are created when missing and never changed or removed (a volume holds data).
-  - The Docker API is used only when O(networks) or O(volumes) are given.
+  - Reports the state of O(containers) and the ids of O(images) in the same round trip, so a deploy can tell
+    which containers need M(community.docker.docker_container) at all.
+  - The Docker API is used only when O(networks), O(volumes), O(containers) or O(images) are given.
 author: appstack platform team
-extends_documentation_fragment:
-  - community.docker.docker.api_documentation
 attributes:
   check_mode:
     support: full
@@ -28,6 +28,10 @@ attributes:
     support: partial
     description: Shows the changes of O(files); secrets are never shown.
 options:
+  socket:
+    description: The local Docker daemon's socket.
+    type: path
+    default: /var/run/docker.sock
   directories:
     description: Directories to create, with owner, group and mode.
     type: list
@@ -81,6 +85,26 @@ options:
     suboptions:
       name: {description: Volume name., type: str, required: true}
       labels: {description: Labels at creation., type: dict, default: {}}
+  records:
+    description:
+      - Files compared but not written - the caller writes them (as O(files)) once the work they record has
+        succeeded, for example the hash of a post-start step's inputs.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path: {description: Absolute path., type: path, required: true}
+      content: {description: The content it should have., type: str, required: true}
+  containers:
+    description: Containers to report on (after the files are written), so the caller can tell which need work.
+    type: list
+    elements: str
+    default: []
+  images:
+    description: Image references to report the ids of.
+    type: list
+    elements: str
+    default: []
 """
 
 EXAMPLES = r"""
@@ -102,6 +126,21 @@ created:
   returned: always
   type: list
   elements: str
+containers:
+  description: >-
+    Per container of O(containers) that exists - C(id), C(image) (its image id), C(running), C(restarting),
+    C(health) and C(labels).
+  returned: always
+  type: dict
+images:
+  description: Image id per reference of O(images) that exists locally.
+  returned: always
+  type: dict
+records_differ:
+  description: Paths of O(records) whose file is missing or holds other content.
+  returned: always
+  type: list
+  elements: str
 """
 
 import os
@@ -110,6 +149,7 @@ import stat
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.appstack.platform.plugins.module_utils.docker_socket import DockerSocket, DockerSocketError
 
 _FILE_OPTIONS = dict(
     path=dict(type="path", required=True),
@@ -142,6 +182,31 @@ class HostPreparer:
         self.changed: list[str] = []
         self.created: list[str] = []
         self.diffs: list[dict] = []
+        self._client = None
+
+    def client(self) -> DockerSocket:
+        """The local daemon's API (docker_host writes files before Docker runs, so only when needed)."""
+        if self._client is None:
+            self._client = DockerSocket(self.module.params["socket"])
+        return self._client
+
+    def report(self, containers: list[str], images: list[str]) -> tuple[dict, dict]:
+        """The state of CONTAINERS and the ids of IMAGES, as they are now."""
+        states = {}
+        for name in containers:
+            info = self.client().get("/containers/{}/json", name)
+            if info:
+                state = info.get("State") or {}
+                states[name] = {"id": info.get("Id"), "image": info.get("Image"), "running": bool(state.get("Running")),
+                                "restarting": bool(state.get("Restarting")),
+                                "health": (state.get("Health") or {}).get("Status"),
+                                "labels": (info.get("Config") or {}).get("Labels") or {}}
+        ids = {}
+        for ref in images:
+            image = self.client().get("/images/{}/json", ref)
+            if image:
+                ids[ref] = image.get("Id")
+        return states, ids
 
     def directory(self, item: dict) -> None:
         path, mode = item["path"], int(item["mode"], 8)
@@ -207,35 +272,27 @@ class HostPreparer:
                     os.unlink(path)
 
     def docker_resources(self, networks: list[dict], volumes: list[dict]) -> None:
-        from ansible_collections.appstack.platform.plugins.module_utils.docker_api import ModuleDockerClient, NotFound
-
-        client = ModuleDockerClient(self.module)
+        client = self.client()
         for network in networks:
-            try:
-                client.get_json("/networks/{0}", network["name"])
-            except NotFound:
+            if client.get("/networks/{}", network["name"]) is None:
                 self.created.append(f"network/{network['name']}")
                 if not self.check:
-                    client.post_json_to_json("/networks/create", data={
+                    client.post("/networks/create", body={
                         "Name": network["name"], "Driver": "bridge", "CheckDuplicate": True,
                         "Labels": {str(k): str(v) for k, v in network["labels"].items()}})
         for volume in volumes:
-            try:
-                client.get_json("/volumes/{0}", volume["name"])
-            except NotFound:
+            if client.get("/volumes/{}", volume["name"]) is None:
                 self.created.append(f"volume/{volume['name']}")
                 if not self.check:
-                    client.post_json_to_json("/volumes/create", data={
+                    client.post("/volumes/create", body={
                         "Name": volume["name"], "Labels": {str(k): str(v) for k, v in volume["labels"].items()}})
 
 
 def main() -> None:
-    from ansible_collections.appstack.platform.plugins.module_utils.docker_api import DOCKER_COMMON_ARGS
-
     secret_options = dict(_FILE_OPTIONS, content=dict(type="str", required=True, no_log=True), mode=dict(type="str", default="0600"))
     module = AnsibleModule(
         argument_spec=dict(
-            DOCKER_COMMON_ARGS,
+            socket=dict(type="path", default="/var/run/docker.sock"),
             directories=dict(type="list", elements="dict", default=[], options=dict(
                 path=dict(type="path", required=True), owner=dict(type="int", default=0),
                 group=dict(type="int", default=0), mode=dict(type="str", default="0755"))),
@@ -246,6 +303,10 @@ def main() -> None:
                 name=dict(type="str", required=True), labels=dict(type="dict", default={}))),
             volumes=dict(type="list", elements="dict", default=[], options=dict(
                 name=dict(type="str", required=True), labels=dict(type="dict", default={}))),
+            records=dict(type="list", elements="dict", default=[], options=dict(
+                path=dict(type="path", required=True), content=dict(type="str", required=True))),
+            containers=dict(type="list", elements="str", default=[]),
+            images=dict(type="list", elements="str", default=[]),
         ),
         supports_check_mode=True,
     )
@@ -263,9 +324,15 @@ def main() -> None:
     except OSError as exc:
         module.fail_json(msg=f"could not prepare {exc.filename or 'the host'}: {exc.strerror or exc}",
                          changed_paths=host.changed)
-    if module.params["networks"] or module.params["volumes"]:
-        host.docker_resources(module.params["networks"], module.params["volumes"])
-    result = {"changed": bool(host.changed or host.created), "changed_paths": host.changed, "created": host.created}
+    try:
+        if module.params["networks"] or module.params["volumes"]:
+            host.docker_resources(module.params["networks"], module.params["volumes"])
+        states, ids = host.report(module.params["containers"], module.params["images"])
+    except (OSError, DockerSocketError) as exc:
+        module.fail_json(msg=f"Docker on {module.params['socket']}: {exc}", changed_paths=host.changed, created=host.created)
+    result = {"changed": bool(host.changed or host.created), "changed_paths": host.changed, "created": host.created,
+              "containers": states, "images": ids,
+              "records_differ": [r["path"] for r in module.params["records"] if _read(r["path"]) != r["content"].encode("utf-8")]}
     if host.diffs:
         result["diff"] = host.diffs
     module.exit_json(**result)

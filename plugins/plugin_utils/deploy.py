@@ -4,6 +4,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 from typing import Any
 
 from ansible.errors import AnsibleError
@@ -22,6 +25,7 @@ SETTINGS = {
     "log_max_files": "service_log_max_files",
     "stop_timeout": "service_stop_timeout",
     "log_lines": "service_log_lines_on_failure",
+    "full_compare": "service_full_compare",
     "image_source": "image_factory_source",
     "registry": "image_factory_registry",
     "namespace": "image_factory_namespace",
@@ -35,6 +39,7 @@ def settings(stack: Stack) -> dict:
     """The stack-wide settings of the shared path, templated."""
     values = {key: stack.value(name) for key, name in SETTINGS.items()}
     values["publish_ports"] = _bool(values["publish_ports"])
+    values["full_compare"] = _bool(values["full_compare"])
     values["pull"] = "missing" if values["image_source"] == "registry" else "never"
     return values
 
@@ -227,7 +232,11 @@ def configure_steps(stack: Stack, role: str) -> list[dict]:
         args = dict(step.get("args") or {})
         for argument, template in (step.get("templates") or {}).items():
             args[argument] = stack.render_file(role, template)
-        steps.append({"role": role, "module": step["module"], "args": args, "name": step.get("name", step["module"])})
+        name_of_step = step.get("name", step["module"])
+        digest = hashlib.sha256(json.dumps({"module": step["module"], "args": args}, sort_keys=True, default=str).encode())
+        record = re.sub(r"[^A-Za-z0-9_.-]+", "-", name_of_step).strip("-").lower()
+        steps.append({"role": role, "module": step["module"], "args": args, "name": name_of_step,
+                      "record": f"state/{record}.sha256", "digest": digest.hexdigest() + "\n"})
     return steps
 
 

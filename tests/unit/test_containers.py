@@ -30,10 +30,38 @@ def test_every_container_is_hardened_and_compared_strictly():
     assert args["state"] == "started" and args["restart_policy"] == "unless-stopped"
 
 
-def test_labels_carry_project_role_and_config_hash():
+def test_labels_carry_project_role_config_hash_and_spec_hash():
     labels = containers.docker_container_args(SPEC, STACK, "i", "h" * 64)["labels"]
+    spec_hash = labels.pop("org.appstack.spec-hash")
     assert labels == {"org.appstack.project": "p", "org.appstack.service": "p-db", "org.appstack.role": "postgres",
                       "org.appstack.config-hash": "h" * 64}
+    assert len(spec_hash) == 64
+
+
+def test_the_spec_hash_follows_every_option():
+    base = containers.docker_container_args(SPEC, STACK, "i", "h")["labels"]["org.appstack.spec-hash"]
+    assert containers.docker_container_args(SPEC, STACK, "i", "h")["labels"]["org.appstack.spec-hash"] == base
+    for spec, stack, image, digest in [({**SPEC, "memory": "300m"}, STACK, "i", "h"), (SPEC, {**STACK, "restart_policy": "always"}, "i", "h"),
+                                       (SPEC, STACK, "j", "h"), (SPEC, STACK, "i", "g"), ({**SPEC, "env": {"A": True}}, STACK, "i", "h")]:
+        assert containers.docker_container_args(spec, stack, image, digest)["labels"]["org.appstack.spec-hash"] != base
+
+
+@pytest.mark.parametrize("change, current", [
+    ({}, True),
+    ({"running": False}, False),
+    ({"restarting": True}, False),
+    ({"health": "starting"}, False),
+    ({"health": "unhealthy"}, False),
+    ({"image": "sha256:other"}, False),
+    ({"labels": {"org.appstack.spec-hash": "stale"}}, False),
+])
+def test_only_a_container_exactly_as_described_and_healthy_skips_docker_container(change, current):
+    args = containers.docker_container_args(SPEC, STACK, "appstack/postgres:17", "h")
+    state = {"running": True, "restarting": False, "health": "healthy", "image": "sha256:img",
+             "labels": dict(args["labels"]), **change}
+    assert containers.is_current(args, state, "sha256:img") is current
+    assert containers.is_current(args, None, "sha256:img") is False
+    assert containers.is_current(args, state, None) is False
 
 
 def test_mounts_volumes_mounted_files_and_the_secrets_directory():
