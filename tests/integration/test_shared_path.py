@@ -145,3 +145,19 @@ def test_a_service_that_never_gets_healthy_fails_the_run_and_what_needs_it_never
     assert f"{project}-postgres failed to start or to become healthy within 60s" in result.stdout, result.stdout[-4000:]
     assert "Last 40 log lines" in result.stdout and "no_such_setting" in result.stdout
     assert not exists(f"{project}-redis")
+
+
+def test_a_change_made_outside_ansible_is_corrected_by_a_full_compare(pair, tmp_path):
+    """A run leaves alone a container deployed exactly as described; service_full_compare hands every
+    container to docker_container's comparison, which undoes a `docker update` made by hand."""
+    name = f"{pair}-pair-a"
+    settled = run_playbook(ROLE, {"role_under_test": "pair", "appstack_project": pair}, tmp_path)
+    assert settled.returncode == 0, settled.stdout[-3000:]
+    subprocess.run(["docker", "update", "--memory", "200m", "--memory-swap", "200m", name], check=True, capture_output=True)
+    quick = run_playbook(ROLE, {"role_under_test": "pair", "appstack_project": pair}, tmp_path)
+    assert quick.returncode == 0 and "changed=0" in quick.stdout, quick.stdout[-3000:]
+    assert inspect(name)["HostConfig"]["Memory"] == 200 * 1024**2
+    full = run_playbook(ROLE, {"role_under_test": "pair", "appstack_project": pair, "service_full_compare": True}, tmp_path)
+    assert full.returncode == 0, full.stdout[-3000:]
+    assert inspect(name)["HostConfig"]["Memory"] == 128 * 1024**2
+    assert inspect(name)["State"]["Health"]["Status"] == "healthy"
