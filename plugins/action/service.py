@@ -4,7 +4,11 @@
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+
+from ansible import constants as C
 
 from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
@@ -25,6 +29,7 @@ class ActionModule(ActionBase):
     def run(self, tmp: None = None, task_vars: dict | None = None) -> dict:
         result = super().run(tmp, task_vars)
         task_vars = task_vars or {}
+        self._timings: dict[str, float] = {}
         services = list(self._task.args.get("services") or [])
         result.update(changed=False, containers={})
         try:
@@ -50,21 +55,24 @@ class ActionModule(ActionBase):
         layout.update(containers=[item["spec"]["name"] for item in planned],
                       images=sorted({item["image_ref"] for item in planned}),
                       records=[{"path": step["record"], "content": step["digest"]} for step in steps])
-        prepared = self._module("appstack.platform.prepare_host", layout, task_vars)
+        prepared = self._module("appstack.platform.prepare_host", layout, task_vars, timing="prepare")
         if prepared.get("failed"):
             return self._fail(result, prepared.get("msg", "could not prepare the Docker host"))
         result["changed"] = bool(prepared.get("changed"))
         diffs.extend(_as_list(prepared.get("diff")))
 
         to_wait = []
+        pending = []
         for item in planned:
             name = item["spec"]["name"]
             state = (prepared.get("containers") or {}).get(name)
             if not conf["full_compare"] and containers.is_current(item["args"], state,
                                                                    (prepared.get("images") or {}).get(item["image_ref"])):
                 result["containers"][name] = {"changed": False, "id": state["id"], "health": state["health"]}
-                continue
-            outcome = self._module("community.docker.docker_container", item["args"], task_vars, keep_container=True)
+            else:
+                pending.append(item)
+        for item, outcome in self._run_containers(pending, task_vars):
+            name = item["spec"]["name"]
             if outcome.get("failed"):
                 return self._fail(result, f"{name}: {outcome.get('msg', 'could not run the container')}")
             container = outcome.get("container") or {}
@@ -78,7 +86,7 @@ class ActionModule(ActionBase):
 
         if to_wait and not self._task.check_mode:
             waited = self._module("appstack.platform.wait_healthy",
-                                  {"containers": to_wait, "log_lines": int(conf["log_lines"])}, task_vars)
+                                  {"containers": to_wait, "log_lines": int(conf["log_lines"])}, task_vars, timing="wait")
             if waited.get("failed"):
                 return self._fail(result, waited.get("msg", "containers did not become healthy"))
             for name, status in (waited.get("containers") or {}).items():
@@ -93,26 +101,61 @@ class ActionModule(ActionBase):
                 # Same inputs as the last run that succeeded, on the same containers.
                 result.setdefault("configured", {})[step["name"]] = False
                 continue
-            outcome = self._module(step["module"], step["args"], task_vars)
+            args = dict(step["args"])
+            differs = step["record"] in (prepared.get("records_differ") or [])
+            # The collection's own step modules write their record themselves once they succeeded.
+            own = step["module"].startswith("appstack.platform.")
+            if differs and own:
+                args["record"] = {"path": step["record"], "content": step["digest"]}
+            outcome = self._module(step["module"], args, task_vars, timing=f"step {step['name']}")
             if outcome.get("skipped"):
                 continue
             if outcome.get("failed"):
                 return self._fail(result, f"{step['role']}: {step['name']} failed: {outcome.get('msg', '')}")
             result["changed"] |= bool(outcome.get("changed"))
             result.setdefault("configured", {})[step["name"]] = bool(outcome.get("changed"))
-            done.append({"path": step["record"], "content": step["digest"], "mode": "0600"})
+            if differs and not own:
+                done.append({"path": step["record"], "content": step["digest"], "mode": "0600"})
         if done:
-            recorded = self._module("appstack.platform.prepare_host", {"files": done}, task_vars)
+            recorded = self._module("appstack.platform.prepare_host", {"files": done}, task_vars, timing="record")
             if recorded.get("failed"):
                 return self._fail(result, recorded.get("msg", "could not record the post-start steps"))
         if diffs and self._task.diff:
             result["diff"] = diffs
+        result["timings"] = self._timings
         result["msg"] = "; ".join(f"{name}: {'changed' if c['changed'] else 'unchanged'}, {c['health'] or 'running'}"
                                   for name, c in result["containers"].items())
         return result
 
-    def _module(self, name: str, args: dict, task_vars: dict, keep_container: bool = False) -> dict:
+    def _run_containers(self, items: list[dict], task_vars: dict) -> list[tuple[dict, dict]]:
+        """docker_container for each item: side by side where that is safe, else one after another."""
+        def run(item: dict) -> tuple[dict, dict]:
+            return item, self._module("community.docker.docker_container", item["args"], task_vars, keep_container=True,
+                                      timing=f"container {item['spec']['name']}")
+
+        if len(items) < 2 or not self._can_run_side_by_side():
+            return [run(item) for item in items]
+        # Build the module payload once (AnsiballZ cache) before the threads read it.
+        self._configure_module("community.docker.docker_container", dict(items[0]["args"]), task_vars)
+        with ThreadPoolExecutor(max_workers=min(4, len(items))) as pool:
+            return list(pool.map(run, items))
+
+    def _can_run_side_by_side(self) -> bool:
+        """Module runs may overlap only without a remote temp dir (pipelining) and without become wrapping,
+        whose plugin keeps per-command state on the connection."""
+        if not self._connection.is_pipelining_enabled():
+            return False
+        become = self._connection.become
+        if not become:
+            return True
+        remote_user, become_user = self._get_remote_user(), self.get_become_option("become_user")
+        return not C.BECOME_ALLOW_SAME_USER and remote_user == become_user and bool(remote_user)
+
+    def _module(self, name: str, args: dict, task_vars: dict, keep_container: bool = False, timing: str | None = None) -> dict:
+        start = time.monotonic()
         outcome = self._execute_module(module_name=name, module_args=args, task_vars=task_vars)
+        if timing:
+            self._timings[timing] = round(self._timings.get(timing, 0) + time.monotonic() - start, 2)
         container = outcome.get("container")
         outcome = {k: v for k, v in outcome.items() if k not in _PRIVATE}
         if keep_container and isinstance(container, dict):

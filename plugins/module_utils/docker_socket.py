@@ -75,6 +75,38 @@ class DockerSocket:
     def post(self, template: str, *names: str, body: Any = None) -> Any:
         return self.request("POST", template, *names, body=body)
 
+    def raw(self, method: str, template: str, *names: str, params: dict | None = None, body: Any = None) -> bytes:
+        """The body of a request as bytes (log streams)."""
+        url = template.format(*(quote(name, safe="") for name in names))
+        if params:
+            url += "?" + urlencode(params)
+        conn = _UnixConnection(self.path, self.timeout)
+        try:
+            payload = None if body is None else json.dumps(body)
+            conn.request(method, url, body=payload, headers={"Content-Type": "application/json"} if payload else {})
+            response = conn.getresponse()
+            data = response.read()
+        finally:
+            conn.close()
+        if response.status >= 400:
+            raise DockerSocketError(response.status, data.decode(errors="replace"))
+        return data
+
+    def logs(self, name: str, lines: int) -> str:
+        """The last LINES lines a container printed (stdout and stderr, in order)."""
+        info = self.get("/containers/{}/json", name) or {}
+        data = self.raw("GET", "/containers/{}/logs", name,
+                        params={"stdout": 1, "stderr": 1, "tail": str(lines), "timestamps": 0})
+        if (info.get("Config") or {}).get("Tty"):
+            return data.decode("utf-8", errors="replace").rstrip("\n")
+        # Without a TTY the stream is multiplexed: 8-byte headers (stream, 0, 0, 0, big-endian size).
+        out, offset = [], 0
+        while offset + 8 <= len(data):
+            size = int.from_bytes(data[offset + 4:offset + 8], "big")
+            out.append(data[offset + 8:offset + 8 + size])
+            offset += 8 + size
+        return b"".join(out).decode("utf-8", errors="replace").rstrip("\n")
+
     def ping(self) -> bool:
         """Whether the daemon answers."""
         try:

@@ -42,6 +42,14 @@ options:
     description: Clear-text password of each role the script sets a password for.
     type: dict
     default: {}
+  record:
+    description:
+      - A file written (0600, root) once the script succeeded - how the deploy remembers which inputs it
+        applied, so a run with the same inputs can leave the server alone (see C(appstack.platform.service)).
+    type: dict
+    suboptions:
+      path: {description: Absolute path on the Docker host., type: path, required: true}
+      content: {description: What it holds (a hash of the inputs)., type: str, required: true}
 """
 
 EXAMPLES = r"""
@@ -64,6 +72,7 @@ import json
 import re
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.appstack.platform.plugins.module_utils.host_files import atomic_write
 from ansible_collections.appstack.platform.plugins.module_utils.scram import scram_sha256
 
 _ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -77,6 +86,8 @@ def main() -> None:
             superuser=dict(type="str", default="postgres"),
             script=dict(type="str", required=True),
             passwords=dict(type="dict", default={}, no_log=True),
+            record=dict(type="dict", options=dict(path=dict(type="path", required=True),
+                                                  content=dict(type="str", required=True))),
         ),
         supports_check_mode=False,
     )
@@ -100,6 +111,8 @@ def main() -> None:
     rc, out, err = module.run_command(exec_psql + ["-q", "-v", "ON_ERROR_STOP=1", "-f", "-"], data=header + params["script"])
     if rc != 0:
         module.fail_json(msg=f"provisioning failed in {params['container']}: {err.strip()}", rc=rc, stdout=out)
+    if params["record"]:
+        atomic_write(params["record"]["path"], params["record"]["content"].encode())
     module.exit_json(changed="APPSTACK_CHANGED" in out, stdout=out)
 
 

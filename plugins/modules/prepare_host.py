@@ -146,10 +146,10 @@ records_differ:
 import os
 import shutil
 import stat
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.appstack.platform.plugins.module_utils.docker_socket import DockerSocket, DockerSocketError
+from ansible_collections.appstack.platform.plugins.module_utils.host_files import atomic_write
 
 _FILE_OPTIONS = dict(
     path=dict(type="path", required=True),
@@ -240,22 +240,7 @@ class HostPreparer:
                                "before": (current or b"").decode("utf-8", errors="replace"), "after": item["content"]})
         if self.check:
             return
-        directory = os.path.dirname(path)
-        if not os.path.isdir(directory):
-            os.makedirs(directory, mode=0o755)
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".appstack-")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(wanted)
-                out.flush()
-                os.fsync(out.fileno())
-            os.chown(temporary, item["owner"], item["group"])
-            os.chmod(temporary, mode)
-            os.replace(temporary, path)
-        except BaseException:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
-            raise
+        atomic_write(path, wanted, item["owner"], item["group"], mode)
 
     def prune(self, directory: str, keep: set[str]) -> None:
         if not os.path.isdir(directory):

@@ -63,6 +63,10 @@ containers:
   description: Per container, whether it changed, its id and its health status.
   returned: always
   type: dict
+timings:
+  description: Seconds each round trip took - C(prepare), C(container <name>), C(wait), C(step <name>), C(record).
+  returned: always
+  type: dict
 waited:
   description: Seconds waited for health.
   returned: when a container was waited for

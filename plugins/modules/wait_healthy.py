@@ -12,12 +12,15 @@ version_added: 0.2.0
 description:
   - Polls Docker's health status of every listed container together, so the waits of services that start side by
     side overlap instead of adding up.
-  - A container counts as ready when it runs and its health check reports C(healthy) (or it has no health check).
+  - A container counts as ready when it runs and its health check passes - Docker reports C(healthy), or, while
+    Docker still reports C(starting), the module runs the container's own health-check command itself (the same
+    test, as the same user) and it succeeds. Docker runs its first check only one C(interval) after the start
+    (Docker 20.10 has no C(start_interval)); running the same check sooner shortens every wait by up to an
+    interval without gating on anything weaker.
+  - A container without a health check counts as ready once it runs.
   - Fails at once when a container exits or restarts while waited for, and after its O(containers[].timeout)
     when it never becomes healthy; the message carries the container's last log lines.
 author: appstack platform team
-extends_documentation_fragment:
-  - community.docker.docker.api_documentation
 attributes:
   check_mode:
     support: full
@@ -41,6 +44,10 @@ options:
     description: Seconds between two looks at the containers.
     type: float
     default: 0.5
+  socket:
+    description: The local Docker daemon's socket.
+    type: path
+    default: /var/run/docker.sock
 """
 
 EXAMPLES = r"""
@@ -64,8 +71,8 @@ containers:
 
 import time
 
-from ansible_collections.community.docker.plugins.module_utils.common_api import AnsibleDockerClient
-from ansible_collections.appstack.platform.plugins.module_utils.docker_api import container_logs, inspect_container
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.appstack.platform.plugins.module_utils.docker_socket import DockerSocket, DockerSocketError
 
 
 def _status(info: dict | None) -> tuple[str, str | None]:
@@ -81,20 +88,54 @@ def _status(info: dict | None) -> tuple[str, str | None]:
     return "waiting", f"health status {health}"
 
 
+def _check_passes(docker: DockerSocket, info: dict) -> bool:
+    """Run the container's own health-check test once, as Docker would (same command, container user)."""
+    healthcheck = (info.get("Config") or {}).get("Healthcheck") or {}
+    test = healthcheck.get("Test") or []
+    if not test or test[0] == "NONE":
+        return True
+    argv = list(test[1:]) if test[0] == "CMD" else ["/bin/sh", "-c", test[1]]
+    limit = min((healthcheck.get("Timeout") or 30_000_000_000) / 1e9, 30)
+    try:
+        created = docker.post("/containers/{}/exec", info["Id"], body={
+            "Cmd": argv, "AttachStdin": False, "AttachStdout": False, "AttachStderr": False, "Tty": False})
+        docker.raw("POST", "/exec/{}/start", created["Id"], body={"Detach": True, "Tty": False})
+        deadline = time.monotonic() + limit
+        for _ in range(int(limit / 0.05) + 1):
+            result = docker.get("/exec/{}/json", created["Id"]) or {}
+            if not result.get("Running"):
+                return result.get("ExitCode") == 0
+            if time.monotonic() >= deadline:
+                break
+            time.sleep(0.05)
+    except Exception:  # noqa: BLE001 - a check that cannot run has not passed; Docker's own status still counts
+        return False
+    return False
+
+
 def main() -> None:
-    client = AnsibleDockerClient(
+    module = AnsibleModule(
         argument_spec=dict(
             containers=dict(type="list", elements="dict", required=True, options=dict(
                 name=dict(type="str", required=True), timeout=dict(type="int", default=180))),
             log_lines=dict(type="int", default=40),
             interval=dict(type="float", default=0.5),
+            socket=dict(type="path", default="/var/run/docker.sock"),
         ),
         supports_check_mode=True,
     )
-    params = client.module.params
+    try:
+        wait(module, DockerSocket(module.params["socket"]))
+    except (OSError, DockerSocketError) as exc:
+        module.fail_json(msg=f"Docker on {module.params['socket']}: {exc}")
+
+
+def wait(module: AnsibleModule, docker: DockerSocket) -> None:
+    """Poll every container until each is ready, one breaks or its time is up."""
+    params = module.params
     wanted = {c["name"]: c["timeout"] for c in params["containers"]}
     start = time.monotonic()
-    restarts = {name: (inspect_container(client, name) or {}).get("RestartCount", 0) for name in wanted}
+    restarts = {name: (docker.get("/containers/{}/json", name) or {}).get("RestartCount", 0) for name in wanted}
     status: dict[str, str] = {}
     failures: dict[str, str] = {}
     pending = set(wanted)
@@ -102,10 +143,12 @@ def main() -> None:
     for _ in range(max_polls):
         elapsed = time.monotonic() - start
         for name in sorted(pending):
-            info = inspect_container(client, name)
+            info = docker.get("/containers/{}/json", name)
             state, why = _status(info)
             if state == "waiting" and info and info.get("RestartCount", 0) > restarts[name]:
                 state, why = "broken", f"it restarted {info['RestartCount'] - restarts[name]} time(s)"
+            if state == "waiting" and info and (info.get("State") or {}).get("Running") and _check_passes(docker, info):
+                state, why = "ready", "healthy (its health check passed; Docker's first scheduled check is still to come)"
             status[name] = why or "healthy"
             if state == "ready":
                 pending.discard(name)
@@ -121,11 +164,18 @@ def main() -> None:
         lines = params["log_lines"]
         messages = [
             f"{name} failed to start or to become healthy within {wanted[name]}s: {why}\n"
-            f"Last {lines} log lines:\n{container_logs(client, name, lines)}"
+            f"Last {lines} log lines:\n{_logs(docker, name, lines)}"
             for name, why in sorted(failures.items())
         ]
-        client.fail("\n".join(messages), waited=waited, containers=status)
-    client.module.exit_json(changed=False, waited=waited, containers=status)
+        module.fail_json(msg="\n".join(messages), waited=waited, containers=status)
+    module.exit_json(changed=False, waited=waited, containers=status)
+
+
+def _logs(docker: DockerSocket, name: str, lines: int) -> str:
+    try:
+        return docker.logs(name, lines)
+    except (OSError, DockerSocketError) as exc:
+        return f"(could not read the logs: {exc})"
 
 
 if __name__ == "__main__":
