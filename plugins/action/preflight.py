@@ -7,7 +7,7 @@ from __future__ import annotations
 from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
 from ansible_collections.appstack.platform.plugins.plugin_utils.deploy import (
-    SUPPORT_ROLES, check_services_list, check_stack, endpoints, images_of, start_waves)
+    SUPPORT_ROLES, check_services_list, check_stack, endpoints, image_look, images_of, start_waves)
 from ansible_collections.appstack.platform.plugins.plugin_utils.stack import Stack, service_roles, short_message
 
 
@@ -34,7 +34,7 @@ class ActionModule(ActionBase):
                 stack = Stack(self, task_vars or {}, roles + platform + list(services))
                 errors, planned = check_stack(stack, list(services))
                 if not errors:
-                    result.update(checked=list(services), images=images_of(planned),
+                    result.update(checked=list(services), images=images_of(planned), image_look=image_look(stack) if platform else {},
                                   waves=start_waves(stack, list(services)), endpoints=endpoints(stack, list(services)))
             except AnsibleError as exc:
                 errors = [short_message(exc)]

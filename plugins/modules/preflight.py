@@ -68,6 +68,12 @@ waves:
   returned: success
   type: list
   elements: list
+image_look:
+  description: >-
+    The options of M(appstack.platform.docker_host_probe) that answer the image factory's question (the
+    namespace of the images, the CA directory in build mode); empty in registry mode.
+  returned: success
+  type: dict
 endpoints:
   description: How to reach each service, as lines of text per service (C(<role>_endpoints)).
   returned: success

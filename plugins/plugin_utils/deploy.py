@@ -131,6 +131,15 @@ def endpoints(stack: Stack, services: list[str]) -> dict[str, list[str]]:
     return found
 
 
+def image_look(stack: Stack) -> dict:
+    """What the image factory asks the Docker host (probe options): its images and, to build, its extra CAs."""
+    source = stack.value("image_factory_source")
+    if source == "registry":
+        return {}
+    return {"images": stack.value("image_factory_namespace"),
+            "ca_dir": stack.value("image_factory_ca_dir") if source == "build" else ""}
+
+
 def images_of(planned: list[dict]) -> list[dict]:
     """The images the planned containers run, each once, as image_factory's ensure_all wants them."""
     wanted: dict[tuple, dict] = {}
