@@ -2,8 +2,10 @@
 # Apache License 2.0 (see galaxy.yml)
 """PostgreSQL SCRAM-SHA-256 verifiers (RFC 7677), so passwords reach the server only hashed.
 
-``scram_sha256(password, current)`` returns ``current`` unchanged when it is a verifier of
-``password`` (so a re-run changes nothing) and a fresh verifier with a random salt otherwise.
+Each role's salt is derived - HMAC-SHA-256 under a random per-deployment key kept on the Docker host,
+over the role name and the password - so the same password gives the same verifier on every run
+(a re-run changes nothing and needs no look at the server first), a new password a new salt, two
+roles with one password different salts, and nobody without the key can precompute verifiers.
 """
 
 from __future__ import annotations
@@ -41,8 +43,16 @@ def scram_matches(password: str, current: str | None) -> bool:
     return method == "SCRAM-SHA-256" and hmac.compare_digest(expected, current or "")
 
 
-def scram_sha256(password: str, current: str | None = None) -> str:
-    """CURRENT when it already verifies PASSWORD, else a new verifier with a random salt."""
-    if current and scram_matches(password, current):
-        return current
-    return verifier(password, os.urandom(16))
+def derived_salt(key: bytes, role: str, password: str) -> bytes:
+    """The 16-byte salt of ROLE's verifier: HMAC-SHA-256 under KEY over the role name and the password."""
+    return hmac.new(key, f"{role}\0{password}".encode(), hashlib.sha256).digest()[:16]
+
+
+def role_verifier(key: bytes, role: str, password: str) -> str:
+    """The verifier a role gets: the same for the same key, role and password."""
+    return verifier(password, derived_salt(key, role, password))
+
+
+def new_key() -> bytes:
+    """A random per-deployment key for derived_salt."""
+    return os.urandom(32)

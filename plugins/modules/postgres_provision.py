@@ -10,10 +10,12 @@ module: postgres_provision
 short_description: Apply a provisioning script in a running PostgreSQL container, sending passwords only as SCRAM verifiers
 version_added: 0.2.0
 description:
-  - Reads the current password verifiers of the roles named in O(passwords), keeps each one that already matches
-    its password (so a re-run changes nothing) and makes a new SCRAM-SHA-256 verifier otherwise.
+  - Makes each role's SCRAM-SHA-256 verifier from its password with a salt derived under a random
+    per-deployment key (O(salt_key), created on first use, 0600), so the same password gives the same verifier
+    on every run and the server needs no look first; the verifier changes when the password does.
   - Runs O(script) with C(psql) over the container's socket as O(superuser) (peer authentication, no host port),
-    with each verifier in the psql variable C(verifier_<role>); clear-text passwords never reach the server.
+    in one session, with each verifier in the psql variable C(verifier_<role>); clear-text passwords never
+    reach the server.
   - Reports a change when the script prints C(APPSTACK_CHANGED) (it compares catalog fingerprints before and after).
 author: appstack platform team
 attributes:
@@ -42,6 +44,10 @@ options:
     description: Clear-text password of each role the script sets a password for.
     type: dict
     default: {}
+  salt_key:
+    description: Host file holding the key the salts are derived with; created (random, 0600, root) when missing.
+    type: path
+    required: true
   record:
     description:
       - A file written (0600, root) once the script succeeded - how the deploy remembers which inputs it
@@ -68,12 +74,11 @@ stdout:
   type: str
 """
 
-import json
 import re
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.appstack.platform.plugins.module_utils.host_files import atomic_write
-from ansible_collections.appstack.platform.plugins.module_utils.scram import scram_sha256
+from ansible_collections.appstack.platform.plugins.module_utils.scram import new_key, role_verifier
 
 _ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -86,6 +91,7 @@ def main() -> None:
             superuser=dict(type="str", default="postgres"),
             script=dict(type="str", required=True),
             passwords=dict(type="dict", default={}, no_log=True),
+            salt_key=dict(type="path", required=True, no_log=False),
             record=dict(type="dict", options=dict(path=dict(type="path", required=True),
                                                   content=dict(type="str", required=True))),
         ),
@@ -95,20 +101,19 @@ def main() -> None:
     bad = [name for name in params["passwords"] if not _ROLE_NAME.match(name)]
     if bad:
         module.fail_json(msg=f"role names must be lower-case SQL identifiers: {bad}")
+    try:
+        with open(params["salt_key"], "rb") as handle:
+            key = handle.read()
+    except FileNotFoundError:
+        key = new_key()
+        atomic_write(params["salt_key"], key)
+    header = "".join(f"\\set verifier_{name} '{role_verifier(key, name, password)}'\n"
+                     for name, password in params["passwords"].items())
     docker = module.get_bin_path("docker", required=True)
-    exec_psql = [docker, "exec", "-i", "-u", params["user"], params["container"], "psql", "-X", "-U", params["superuser"], "-d", "postgres"]
-
-    names = ", ".join(f"'{name}'" for name in params["passwords"]) or "NULL"
-    query = f"SELECT coalesce(json_object_agg(rolname, rolpassword), '{{}}') FROM pg_authid WHERE rolname IN ({names})"
-    rc, out, err = module.run_command(exec_psql + ["-Atq", "-c", query])
-    if rc != 0:
-        module.fail_json(msg=f"could not read the password verifiers in {params['container']}: {err.strip()}", rc=rc)
-    current = json.loads(out.strip() or "{}")
-
-    header = "".join(
-        f"\\set verifier_{name} '{scram_sha256(password, current.get(name))}'\n"
-        for name, password in params["passwords"].items())
-    rc, out, err = module.run_command(exec_psql + ["-q", "-v", "ON_ERROR_STOP=1", "-f", "-"], data=header + params["script"])
+    rc, out, err = module.run_command(
+        [docker, "exec", "-i", "-u", params["user"], params["container"],
+         "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-U", params["superuser"], "-d", "postgres", "-f", "-"],
+        data=header + params["script"])
     if rc != 0:
         module.fail_json(msg=f"provisioning failed in {params['container']}: {err.strip()}", rc=rc, stdout=out)
     if params["record"]:

@@ -47,7 +47,7 @@ def _rfc7677_verifier(password, salt, iterations):
 
 
 def test_scram_verifier_format_and_keys():
-    verifier = scram.scram_sha256("s3cret")
+    verifier = scram.role_verifier(scram.new_key(), "app", "s3cret")
     method, rest = verifier.split("$", 1)
     params, keys = rest.split("$")
     iterations, salt = params.split(":")
@@ -55,11 +55,13 @@ def test_scram_verifier_format_and_keys():
     assert tuple(keys.split(":")) == _rfc7677_verifier("s3cret", base64.b64decode(salt), 4096)
 
 
-def test_scram_reuses_a_matching_verifier_and_replaces_a_stale_one():
-    current = scram.scram_sha256("s3cret")
-    assert scram.scram_sha256("s3cret", current) == current
-    replaced = scram.scram_sha256("other", current)
-    assert replaced != current and scram.scram_matches("other", replaced)
+def test_role_verifiers_are_stable_per_password_and_distinct_per_role_and_key():
+    key = scram.new_key()
+    first = scram.role_verifier(key, "app", "s3cret")
+    assert scram.role_verifier(key, "app", "s3cret") == first and scram.scram_matches("s3cret", first)
+    assert scram.role_verifier(key, "app", "other") != first and scram.scram_matches("other", scram.role_verifier(key, "app", "other"))
+    assert scram.role_verifier(key, "reader", "s3cret").split("$")[1] != first.split("$")[1], "same password, other role: other salt"
+    assert scram.role_verifier(scram.new_key(), "app", "s3cret") != first, "another deployment's key: another salt"
     assert not scram.scram_matches("s3cret", "md5abcdef")
     assert not scram.scram_matches("s3cret", None)
 
