@@ -69,3 +69,12 @@ def test_bad_input_is_refused_before_anything_changes(case, tmp_path):
     assert "argument_spec_data" not in output, "the argument spec must not be dumped"
     assert project_resources(project) == []
     assert STRONG not in output
+
+
+def test_the_shared_path_refuses_to_run_without_a_calling_role(tmp_path):
+    project = unique_project("alone")
+    result = run_playbook("tests/integration/playbooks/apply_role.yml",
+                          {"role_under_test": "service", "appstack_project": project}, tmp_path, timeout=300)
+    assert result.returncode != 0
+    assert "appstack.platform.service is the shared path of the service roles and runs only from one of them" in result.stdout
+    assert project_resources(project) == []
