@@ -9,7 +9,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ansible import constants as C
-
 from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
 from ansible_collections.appstack.platform.plugins.module_utils import containers
@@ -46,86 +45,112 @@ class ActionModule(ActionBase):
             return self._fail(result, short_message(exc))
 
         diffs: list[dict] = []
-        layout = host_layout(planned, conf)
-        first_dir = {}
-        for item in planned:
-            first_dir.setdefault(item["spec"]["role"], containers.directory(item["spec"], conf["config_root"]))
-        for step in steps:
-            step["record"] = f"{first_dir[step['role']]}/{step['record']}"
-        layout.update(containers=[item["spec"]["name"] for item in planned],
-                      images=sorted({item["image_ref"] for item in planned}),
-                      records=[{"path": step["record"], "content": step["digest"]} for step in steps])
-        prepared = self._module("appstack.platform.prepare_host", layout, task_vars, timing="prepare")
-        if prepared.get("failed"):
-            return self._fail(result, prepared.get("msg", "could not prepare the Docker host"))
-        result["changed"] = bool(prepared.get("changed"))
-        diffs.extend(_as_list(prepared.get("diff")))
-
-        to_wait = []
-        pending = []
-        for item in planned:
-            name = item["spec"]["name"]
-            state = (prepared.get("containers") or {}).get(name)
-            if not conf["full_compare"] and containers.is_current(item["args"], state,
-                                                                   (prepared.get("images") or {}).get(item["image_ref"])):
-                result["containers"][name] = {"changed": False, "id": state["id"], "health": state["health"]}
-            else:
-                pending.append(item)
-        for item, outcome in self._run_containers(pending, task_vars):
-            name = item["spec"]["name"]
-            if outcome.get("failed"):
-                return self._fail(result, f"{name}: {outcome.get('msg', 'could not run the container')}")
-            container = outcome.get("container") or {}
-            health = ((container.get("State") or {}).get("Health") or {}).get("Status")
-            result["containers"][name] = {"changed": bool(outcome.get("changed")), "id": container.get("Id"),
-                                          "health": health}
-            result["changed"] |= bool(outcome.get("changed"))
-            diffs.extend(_as_list(outcome.get("diff")))
-            if outcome.get("changed") or health not in (None, "healthy"):
-                to_wait.append({"name": name, "timeout": int(item["spec"]["healthy_timeout"])})
-
-        if to_wait and not self._task.check_mode:
-            waited = self._module("appstack.platform.wait_healthy",
-                                  {"containers": to_wait, "log_lines": int(conf["log_lines"])}, task_vars, timing="wait")
-            if waited.get("failed"):
-                return self._fail(result, waited.get("msg", "containers did not become healthy"))
-            for name, status in (waited.get("containers") or {}).items():
-                result["containers"][name]["health"] = status
-            result["waited"] = waited.get("waited")
-        done = []
-        untouched = {name for name, c in result["containers"].items() if not c["changed"]}
-        for step in steps:
-            role_untouched = all(item["spec"]["name"] in untouched for item in planned if item["spec"]["role"] == step["role"])
-            if (not conf["full_compare"] and role_untouched
-                    and step["record"] not in (prepared.get("records_differ") or [])):
-                # Same inputs as the last run that succeeded, on the same containers.
-                result.setdefault("configured", {})[step["name"]] = False
-                continue
-            args = dict(step["args"])
-            differs = step["record"] in (prepared.get("records_differ") or [])
-            # The collection's own step modules write their record themselves once they succeeded.
-            own = step["module"].startswith("appstack.platform.")
-            if differs and own:
-                args["record"] = {"path": step["record"], "content": step["digest"]}
-            outcome = self._module(step["module"], args, task_vars, timing=f"step {step['name']}")
-            if outcome.get("skipped"):
-                continue
-            if outcome.get("failed"):
-                return self._fail(result, f"{step['role']}: {step['name']} failed: {outcome.get('msg', '')}")
-            result["changed"] |= bool(outcome.get("changed"))
-            result.setdefault("configured", {})[step["name"]] = bool(outcome.get("changed"))
-            if differs and not own:
-                done.append({"path": step["record"], "content": step["digest"], "mode": "0600"})
-        if done:
-            recorded = self._module("appstack.platform.prepare_host", {"files": done}, task_vars, timing="record")
-            if recorded.get("failed"):
-                return self._fail(result, recorded.get("msg", "could not record the post-start steps"))
+        failure = (self._prepare(planned, steps, conf, task_vars, result, diffs)
+                   or self._start(planned, conf, task_vars, result, diffs)
+                   or self._wait(conf, task_vars, result)
+                   or self._configure(planned, steps, conf, task_vars, result))
+        if failure:
+            return self._fail(result, failure)
         if diffs and self._task.diff:
             result["diff"] = diffs
         result["timings"] = self._timings
         result["msg"] = "; ".join(f"{name}: {'changed' if c['changed'] else 'unchanged'}, {c['health'] or 'running'}"
                                   for name, c in result["containers"].items())
         return result
+
+    def _prepare(self, planned: list[dict], steps: list[dict], conf: dict, task_vars: dict, result: dict,
+                 diffs: list) -> str | None:
+        """Files, network and volumes in one round trip, which also reports containers, images and step records."""
+        first_dir: dict[str, str] = {}
+        for item in planned:
+            first_dir.setdefault(item["spec"]["role"], containers.directory(item["spec"], conf["config_root"]))
+        for step in steps:
+            step["record"] = f"{first_dir[step['role']]}/{step['record']}"
+        layout = host_layout(planned, conf)
+        layout.update(containers=[item["spec"]["name"] for item in planned],
+                      images=sorted({item["image_ref"] for item in planned}),
+                      records=[{"path": step["record"], "content": step["digest"]} for step in steps])
+        prepared = self._module("appstack.platform.prepare_host", layout, task_vars, timing="prepare")
+        if prepared.get("failed"):
+            return prepared.get("msg", "could not prepare the Docker host")
+        self._prepared = prepared
+        result["changed"] = bool(prepared.get("changed"))
+        diffs.extend(_as_list(prepared.get("diff")))
+        return None
+
+    def _start(self, planned: list[dict], conf: dict, task_vars: dict, result: dict, diffs: list) -> str | None:
+        """docker_container for every container not already exactly as described and healthy."""
+        self._to_wait: list[dict] = []
+        pending = []
+        states, images = self._prepared.get("containers") or {}, self._prepared.get("images") or {}
+        for item in planned:
+            name = item["spec"]["name"]
+            state = states.get(name)
+            if not conf["full_compare"] and containers.is_current(item["args"], state, images.get(item["image_ref"])):
+                result["containers"][name] = {"changed": False, "id": state["id"], "health": state["health"]}
+            else:
+                pending.append(item)
+        if self._task.check_mode and f"network/{conf['network']}" in (self._prepared.get("created") or []):
+            # No network yet, so nothing of the stack exists: every container would be created.
+            for item in pending:
+                result["containers"][item["spec"]["name"]] = {"changed": True, "id": None, "health": None}
+            result["changed"] |= bool(pending)
+            return None
+        for item, outcome in self._run_containers(pending, task_vars):
+            name = item["spec"]["name"]
+            if outcome.get("failed"):
+                return f"{name}: {outcome.get('msg', 'could not run the container')}"
+            container = outcome.get("container") or {}
+            health = ((container.get("State") or {}).get("Health") or {}).get("Status")
+            result["containers"][name] = {"changed": bool(outcome.get("changed")), "id": container.get("Id"), "health": health}
+            result["changed"] |= bool(outcome.get("changed"))
+            diffs.extend(_as_list(outcome.get("diff")))
+            if outcome.get("changed") or health not in (None, "healthy"):
+                self._to_wait.append({"name": name, "timeout": int(item["spec"]["healthy_timeout"])})
+        return None
+
+    def _wait(self, conf: dict, task_vars: dict, result: dict) -> str | None:
+        """One wait for every container started or not yet healthy (nothing is started in check mode)."""
+        if not self._to_wait or self._task.check_mode:
+            return None
+        waited = self._module("appstack.platform.wait_healthy",
+                              {"containers": self._to_wait, "log_lines": int(conf["log_lines"])}, task_vars, timing="wait")
+        if waited.get("failed"):
+            return waited.get("msg", "containers did not become healthy")
+        for name, status in (waited.get("containers") or {}).items():
+            result["containers"][name]["health"] = status
+        result["waited"] = waited.get("waited")
+        return None
+
+    def _configure(self, planned: list[dict], steps: list[dict], conf: dict, task_vars: dict, result: dict) -> str | None:
+        """Post-start steps; one whose inputs match its last success, on untouched containers, is not run again."""
+        done = []
+        untouched = {name for name, c in result["containers"].items() if not c["changed"]}
+        differ = self._prepared.get("records_differ") or []
+        for step in steps:
+            role_untouched = all(item["spec"]["name"] in untouched for item in planned if item["spec"]["role"] == step["role"])
+            if not conf["full_compare"] and role_untouched and step["record"] not in differ:
+                result.setdefault("configured", {})[step["name"]] = False
+                continue
+            args = dict(step["args"])
+            # The collection's own step modules write their record themselves once they succeeded.
+            own = step["module"].startswith("appstack.platform.")
+            if step["record"] in differ and own:
+                args["record"] = {"path": step["record"], "content": step["digest"]}
+            outcome = self._module(step["module"], args, task_vars, timing=f"step {step['name']}")
+            if outcome.get("skipped"):
+                continue
+            if outcome.get("failed"):
+                return f"{step['role']}: {step['name']} failed: {outcome.get('msg', '')}"
+            result["changed"] |= bool(outcome.get("changed"))
+            result.setdefault("configured", {})[step["name"]] = bool(outcome.get("changed"))
+            if step["record"] in differ and not own:
+                done.append({"path": step["record"], "content": step["digest"], "mode": "0600"})
+        if done:
+            recorded = self._module("appstack.platform.prepare_host", {"files": done}, task_vars, timing="record")
+            if recorded.get("failed"):
+                return recorded.get("msg", "could not record the post-start steps")
+        return None
 
     def _run_containers(self, items: list[dict], task_vars: dict) -> list[tuple[dict, dict]]:
         """docker_container for each item: side by side where that is safe, else one after another."""

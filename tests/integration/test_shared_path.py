@@ -161,3 +161,27 @@ def test_a_change_made_outside_ansible_is_corrected_by_a_full_compare(pair, tmp_
     assert full.returncode == 0, full.stdout[-3000:]
     assert inspect(name)["HostConfig"]["Memory"] == 128 * 1024**2
     assert inspect(name)["State"]["Health"]["Status"] == "healthy"
+
+
+def test_check_mode_reports_changes_with_their_diff_and_changes_nothing(pair, tmp_path):
+    settled = run_playbook(ROLE, {"role_under_test": "pair", "appstack_project": pair}, tmp_path)
+    assert settled.returncode == 0, settled.stdout[-3000:]
+    before = project_state(pair)
+    checked = run_playbook(ROLE, {"role_under_test": "pair", "appstack_project": pair, "pair_replica_maxmemory": "48mb"},
+                           tmp_path, extra=("--check", "--diff"))
+    assert checked.returncode == 0, checked.stdout[-3000:]
+    assert "-maxmemory 64mb" in checked.stdout and "+maxmemory 48mb" in checked.stdout
+    assert "changed=1" in checked.stdout and "pair-secret-one" not in checked.stdout
+    assert project_state(pair) == before
+
+
+def test_check_mode_on_a_new_project_creates_nothing(tmp_path):
+    project = unique_project("pairnew")
+    try:
+        checked = run_playbook(ROLE, {"role_under_test": "pair", "appstack_project": project}, tmp_path, extra=("--check",))
+        assert checked.returncode == 0 and "changed=1" in checked.stdout, checked.stdout[-3000:]
+        state = project_state(project)
+        assert state["containers"] == state["volumes"] == state["networks"] == []
+        assert [path for path in state["files"] if project in path] == []
+    finally:
+        remove_project(project)
