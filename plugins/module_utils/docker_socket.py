@@ -45,6 +45,23 @@ class DockerSocket:
         self.timeout = timeout
 
     def request(self, method: str, template: str, *names: str, params: dict | None = None, body: Any = None) -> Any:
+        """A JSON request; the decoded answer (None when empty)."""
+        data = self.raw(method, template, *names, params=params, body=body)
+        return json.loads(data) if data else None
+
+    def get(self, template: str, *names: str, params: dict | None = None) -> Any:
+        try:
+            return self.request("GET", template, *names, params=params)
+        except DockerSocketError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def post(self, template: str, *names: str, body: Any = None) -> Any:
+        return self.request("POST", template, *names, body=body)
+
+    def raw(self, method: str, template: str, *names: str, params: dict | None = None, body: Any = None) -> bytes:
+        """The body of a request as bytes; DockerSocketError (with the daemon's message) for an error status."""
         url = template.format(*(quote(name, safe="") for name in names))
         if params:
             url += "?" + urlencode(params)
@@ -62,34 +79,6 @@ class DockerSocket:
             except ValueError:
                 message = data.decode(errors="replace")
             raise DockerSocketError(response.status, message)
-        return json.loads(data) if data else None
-
-    def get(self, template: str, *names: str, params: dict | None = None) -> Any:
-        try:
-            return self.request("GET", template, *names, params=params)
-        except DockerSocketError as exc:
-            if exc.status == 404:
-                return None
-            raise
-
-    def post(self, template: str, *names: str, body: Any = None) -> Any:
-        return self.request("POST", template, *names, body=body)
-
-    def raw(self, method: str, template: str, *names: str, params: dict | None = None, body: Any = None) -> bytes:
-        """The body of a request as bytes (log streams)."""
-        url = template.format(*(quote(name, safe="") for name in names))
-        if params:
-            url += "?" + urlencode(params)
-        conn = _UnixConnection(self.path, self.timeout)
-        try:
-            payload = None if body is None else json.dumps(body)
-            conn.request(method, url, body=payload, headers={"Content-Type": "application/json"} if payload else {})
-            response = conn.getresponse()
-            data = response.read()
-        finally:
-            conn.close()
-        if response.status >= 400:
-            raise DockerSocketError(response.status, data.decode(errors="replace"))
         return data
 
     def logs(self, name: str, lines: int) -> str:

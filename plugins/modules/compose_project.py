@@ -15,11 +15,8 @@ description:
   - The benchmark (C(scripts/bench)) writes it with the C(templates/compose.yml.j2) template and runs
     C(docker compose up -d --wait) against it, so both sides run the same containers as the roles evolve.
 author: appstack platform team
-attributes:
-  check_mode:
-    support: none
-  diff_mode:
-    support: none
+extends_documentation_fragment:
+  - appstack.platform.host
 options:
   services:
     description: Service roles to describe.

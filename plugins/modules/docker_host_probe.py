@@ -17,12 +17,9 @@ description:
   - The image factory asks the same probe for the host's images of a namespace and the checksums of its extra
     CA certificates (part of the base image's hash), so a stack's image check is one round trip too.
 author: appstack platform team
-attributes:
-  check_mode:
-    support: full
-    description: Only reads.
-  diff_mode:
-    support: none
+extends_documentation_fragment:
+  - appstack.platform.host.files
+  - appstack.platform.host.read_only
 options:
   packages:
     description: Debian packages that must be installed.
@@ -33,17 +30,6 @@ options:
     description: Kernel parameters and their wanted values.
     type: dict
     default: {}
-  files:
-    description: Files that must have this content, owner, group and mode (written by M(appstack.platform.prepare_host)).
-    type: list
-    elements: dict
-    default: []
-    suboptions:
-      path: {description: Absolute path., type: path, required: true}
-      content: {description: The whole content., type: str, required: true}
-      owner: {description: Owner uid., type: int, default: 0}
-      group: {description: Group gid., type: int, default: 0}
-      mode: {description: Octal mode as a string., type: str, default: "0644"}
   images:
     description: Namespace whose local images to list (C(appstack) lists C(appstack/*)); empty lists none.
     type: str
@@ -94,7 +80,7 @@ sysctls_to_set:
   type: list
   elements: str
 files_to_write:
-  description: Paths of O(files) whose content, owner, group or mode differ.
+  description: Paths of O(files) whose content, owner, group or mode differ (M(appstack.platform.prepare_host) writes them).
   returned: always
   type: list
   elements: str

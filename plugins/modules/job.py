@@ -14,11 +14,8 @@ description:
     dropped, memory and pids limits), waits for it to exit, removes it and fails with its output when it exits
     non-zero.
 author: appstack platform team
-attributes:
-  check_mode:
-    support: none
-  diff_mode:
-    support: none
+extends_documentation_fragment:
+  - appstack.platform.host
 options:
   job:
     description: What runs.

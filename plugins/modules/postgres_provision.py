@@ -18,11 +18,8 @@ description:
     reach the server.
   - Reports a change when the script prints C(APPSTACK_CHANGED) (it compares catalog fingerprints before and after).
 author: appstack platform team
-attributes:
-  check_mode:
-    support: none
-  diff_mode:
-    support: none
+extends_documentation_fragment:
+  - appstack.platform.host
 options:
   container:
     description: Name of the running PostgreSQL container.

@@ -20,6 +20,8 @@ description:
     which containers need M(community.docker.docker_container) at all.
   - The Docker API is used only when O(networks), O(volumes), O(containers) or O(images) are given.
 author: appstack platform team
+extends_documentation_fragment:
+  - appstack.platform.host.files
 attributes:
   check_mode:
     support: full
@@ -42,28 +44,11 @@ options:
       owner: {description: Owner uid., type: int, default: 0}
       group: {description: Group gid., type: int, default: 0}
       mode: {description: Octal mode as a string., type: str, default: "0755"}
-  files:
-    description: Files and their content.
-    type: list
-    elements: dict
-    default: []
-    suboptions:
-      path: {description: Absolute path., type: path, required: true}
-      content: {description: The whole content., type: str, required: true}
-      owner: {description: Owner uid., type: int, default: 0}
-      group: {description: Group gid., type: int, default: 0}
-      mode: {description: Octal mode as a string., type: str, default: "0644"}
   secret_files:
-    description: Like O(files), but their content never appears in output, logs or diffs.
+    description: Like O(files) (the same keys; mode defaults to C(0600)), but their content never appears in output, logs or diffs.
     type: list
     elements: dict
     default: []
-    suboptions:
-      path: {description: Absolute path., type: path, required: true}
-      content: {description: The whole content., type: str, required: true}
-      owner: {description: Owner uid., type: int, default: 0}
-      group: {description: Group gid., type: int, default: 0}
-      mode: {description: Octal mode as a string., type: str, default: "0600"}
   prune:
     description: Directories in which every entry not listed in O(files) or O(secret_files) is removed.
     type: list
