@@ -96,8 +96,9 @@ def check_stack(stack: Stack, services: list[str]) -> tuple[list[str], list[dict
     for role in stack.roles:
         role_errors, secrets = stack.argument_errors(role)
         violations, unusable = stack.rule_errors(role)
-        # A rule that cannot even be evaluated on mistyped inputs would only repeat the spec errors.
-        role_errors += violations + ([] if role_errors else unusable)
+        # A rule about a variable that is already reported (mistyped, undefined) would only repeat it.
+        reported = {error.split(":", 1)[0] for error in role_errors}
+        role_errors += [v for v in violations if v.split(":", 1)[0] not in reported] + ([] if role_errors else unusable)
         no_log |= secrets
         errors.extend(role_errors)
         if role_errors:
