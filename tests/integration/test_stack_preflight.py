@@ -42,6 +42,8 @@ CASES = {
                                  "postgres_publish": True},
                                 ["postgres_superuser_password: prod needs a real secret", "redis_password: prod needs a real secret",
                                  "postgres_publish: prod publishes no port"]),
+    "prod_secret_from_a_missing_vault": ({**PROD, "redis_password": "{{ vault_redis_password }}"},
+                                         ["redis_password: cannot be evaluated: 'vault_redis_password' is undefined"]),
     "every_error_at_once": ({"postgres_memory": "lots", "redis_maxmemory_policy": "lru", "redis_host_port": 0,
                              "appstack_publish_address": "myhost", "docker_host_daemon_log_max_files": 0},
                             ["postgres_memory: 'lots'", "redis_maxmemory_policy must be one of", "redis_host_port: 0 is not a port",
