@@ -4,8 +4,8 @@
 
 The whole-stack preflight and the deploy actions need every enabled role's inputs before
 any of those roles runs. ``Stack`` reads each role's ``defaults/main.yml``,
-``vars/main.yml`` and ``meta/argument_specs.yml`` from the collection and layers them the
-way Ansible does inside a role: role defaults, then the play's variables (inventory,
+``vars/main.yml`` and ``meta/argument_specs.yml`` (from the collection, or a team's role from the
+playbook's ``roles/`` or the roles path) and layers them the way Ansible does inside a role: role defaults, then the play's variables (inventory,
 play, extra vars, facts), then role vars. Values are templated on demand, so a bad
 value in one role does not hide the errors of another.
 """
@@ -28,8 +28,6 @@ ROLES_DIR = os.path.join(COLLECTION_ROOT, "roles")
 CONTAINERS_SUFFIX = "_containers"
 #: Their cross-field rules (see module_utils/rules.py).
 PREFLIGHT_SUFFIX = "_preflight"
-#: Roles whose inputs every run of the stack checks, besides the enabled services.
-PLATFORM_ROLES = ("stack", "docker_host", "service")
 
 
 class StackError(AnsibleError):
