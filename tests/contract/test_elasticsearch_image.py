@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from conftest import DockerResources, image_config, require_image
+from conftest import DockerResources, image_config, require_image, wait_until
 
 IMAGE = "appstack/elasticsearch:8.19"
 VERSION = "8.19.21"
@@ -95,7 +95,10 @@ def test_security_on_index_search_and_settings_from_env(env: DockerResources):
     assert node["name"] == "ct-node-1"               # ES_SETTING_* env name
     assert call(port, "/_cluster/health", password="wrong")[0] == 401
     assert call(port, "/_cluster/health", user=None)[0] == 401
-    status, me = call(port, "/_security/_authenticate")
+    # While Elasticsearch moves `elastic` from the bootstrap password (ELASTIC_PASSWORD) to its
+    # security index, a right password can briefly answer 401 too; the official image does the same.
+    status, me = wait_until(lambda: (lambda r: r if r[0] == 200 else None)(call(port, "/_security/_authenticate")),
+                            timeout=60, interval=2, what="elastic to authenticate with its password")
     assert status == 200 and me["username"] == "elastic"
 
     status, _ = call(port, "/books/_doc/1?refresh=true", method="PUT",
