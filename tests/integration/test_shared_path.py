@@ -131,15 +131,19 @@ def stack_project():
         remove_project(project)
 
 
-def test_services_that_do_not_depend_on_each_other_start_side_by_side(stack_project, tmp_path):
-    result = run_playbook("site.yml", stack_project, tmp_path)
-    assert result.returncode == 0, result.stdout[-4000:]
-    project = stack_project["appstack_project"]
-    # Each started before the other was ready: the starts and the waits overlapped.
-    pg_ready = ready_at(f"{project}-postgres", "database system is ready to accept connections")
-    redis_ready = ready_at(f"{project}-redis", "Ready to accept connections")
-    assert moment(inspect(f"{project}-redis")["State"]["StartedAt"]) < pg_ready
-    assert moment(inspect(f"{project}-postgres")["State"]["StartedAt"]) < redis_ready
+def test_services_of_one_wave_start_side_by_side(tmp_path):
+    """The pair started while the slow starter (healthy only 4 s after its start) was still starting: the
+    deploy did not wait for one service before starting the other."""
+    project = unique_project("wave")
+    try:
+        result = run_playbook("tests/integration/playbooks/wave.yml", {"wave": ["slow", "pair"], "appstack_project": project},
+                              tmp_path)
+        assert result.returncode == 0, result.stdout[-4000:]
+        slow_ready = ready_at(f"{project}-slow", "ready")
+        for name in (f"{project}-pair-a", f"{project}-pair-b"):
+            assert moment(inspect(name)["State"]["StartedAt"]) < slow_ready
+    finally:
+        remove_project(project)
 
 
 def test_a_service_starts_once_what_it_names_is_healthy(stack_project, tmp_path):
