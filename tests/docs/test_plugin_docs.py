@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,7 +19,19 @@ ROOT = Path(__file__).resolve().parents[2]
 PLUGINS = ROOT / "plugins"
 
 
+def _importable_collection() -> None:
+    """Make ``ansible_collections.appstack.platform`` importable from ANSIBLE_COLLECTIONS_PATH.
+
+    The test may run outside the checkout (against the installed tarball), where the checkout's
+    conftest.py is not loaded; the filter files import the collection's module_utils.
+    """
+    for entry in reversed(os.environ.get("ANSIBLE_COLLECTIONS_PATH", "").split(os.pathsep)):
+        if entry and (Path(entry) / "ansible_collections" / "appstack" / "platform").exists():
+            sys.path.insert(0, entry)
+
+
 def _filters() -> list[str]:
+    _importable_collection()
     names = []
     for path in sorted((PLUGINS / "filter").glob("*.py")):
         spec = importlib.util.spec_from_file_location(f"appstack_filter_{path.stem}", path)
