@@ -26,7 +26,7 @@ class ActionModule(ActionBase):
         except AnsibleError as exc:
             result.update(failed=True, msg=short_message(exc))
             return result
-        layout = host_layout(planned, conf)
+        layout = host_layout(planned, conf, staged=False)
         # compose creates the network and volumes itself, from the document.
         layout.update(networks=[], volumes=[])
         written = self._execute_module(module_name="appstack.platform.prepare_host", module_args=layout, task_vars=task_vars)

@@ -35,6 +35,7 @@ class ActionModule(ActionBase):
                 errors, planned = check_stack(stack, list(services))
                 if not errors:
                     result.update(checked=list(services), images=images_of(planned), image_look=image_look(stack) if platform else {},
+                                  prepare=[role for role in services if stack.has_entry_point(role, "prepare")],
                                   waves=start_waves(stack, list(services)), endpoints=endpoints(stack, list(services)))
             except AnsibleError as exc:
                 errors = [short_message(exc)]

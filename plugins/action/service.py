@@ -13,7 +13,7 @@ from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
 from ansible_collections.appstack.platform.plugins.module_utils import containers
 from ansible_collections.appstack.platform.plugins.plugin_utils.deploy import (
-    SUPPORT_ROLES, check_stack, configure_steps, host_layout, plan, settings)
+    SUPPORT_ROLES, check_stack, configure_steps, file_layout, host_layout, plan, settings)
 from ansible_collections.appstack.platform.plugins.plugin_utils.stack import Stack, short_message
 
 #: Keys of a module result that may carry option values (secrets); never passed on.
@@ -46,8 +46,10 @@ class ActionModule(ActionBase):
 
         diffs: list[dict] = []
         failure = (self._prepare(planned, steps, conf, task_vars, result, diffs)
+                   or self._test_and_promote(planned, conf, task_vars, result)
                    or self._start(planned, conf, task_vars, result, diffs)
                    or self._wait(conf, task_vars, result)
+                   or self._reload(task_vars, result)
                    or self._configure(planned, steps, conf, task_vars, result))
         if failure:
             return self._fail(result, failure)
@@ -74,8 +76,71 @@ class ActionModule(ActionBase):
         if prepared.get("failed"):
             return prepared.get("msg", "could not prepare the Docker host")
         self._prepared = prepared
-        result["changed"] = bool(prepared.get("changed"))
+        # Staged files of a reloading service are no change yet: that comes when they pass their test.
+        result["changed"] = bool(prepared.get("created")) or any(
+            ".next/" not in path and not path.endswith(".next") for path in prepared.get("changed_paths") or [])
         diffs.extend(_as_list(prepared.get("diff")))
+        return None
+
+    def _test_and_promote(self, planned: list[dict], conf: dict, task_vars: dict, result: dict) -> str | None:
+        """For containers that reload: test the staged files in a one-off container of the same image, then put them
+        live. A failed test leaves the live files, and so the running service, as they were."""
+        self._to_reload: list[dict] = []
+        differ = set(self._prepared.get("dirs_differ") or [])
+        states = self._prepared.get("containers") or {}
+        promote: dict[str, list] = {"files": [], "secret_files": [], "prune": []}
+        for item in planned:
+            spec = item["spec"]
+            live = {kind: f"{containers.directory(spec, conf['config_root'])}/{kind}" for kind in ("config", "secrets")}
+            if not spec.get("reload") or not differ & set(live.values()):
+                continue
+            result["changed"] = True
+            if self._task.check_mode:
+                continue
+            # Without a running container there is nothing to protect: it reads the files at its start and the
+            # health gate judges them (with the container's own error lines), which spares a one-off container.
+            if (states.get(spec["name"]) or {}).get("running"):
+                failure = self._test(item, conf, task_vars)
+                if failure:
+                    return failure
+            uid, gid = spec.get("uid", 0), spec.get("gid", spec.get("uid", 0))
+            layout = file_layout(item, live, uid, gid)
+            promote["files"] += layout["files"]
+            promote["secret_files"] += layout["secret_files"]
+            promote["prune"] += list(live.values())
+            self._to_reload.append(item)
+        if promote["prune"]:
+            promoted = self._module("appstack.platform.prepare_host", promote, task_vars, timing="promote")
+            if promoted.get("failed"):
+                return promoted.get("msg", "could not put the tested configuration in place")
+        return None
+
+    def _test(self, item: dict, conf: dict, task_vars: dict) -> str | None:
+        """Run the container's reload test on the staged files in a one-off container of the same image."""
+        spec = item["spec"]
+        test = containers.reload_test_args(spec, conf, item["image_ref"])
+        start = time.monotonic()
+        # Straight, not through _module: the failure message needs the test container's output.
+        outcome = self._execute_module(module_name="community.docker.docker_container", module_args=test, task_vars=task_vars)
+        self._timings[f"test {spec['name']}"] = round(time.monotonic() - start, 2)
+        if not outcome.get("failed"):
+            return None
+        output = (outcome.get("container") or {}).get("Output") or outcome.get("msg", "")
+        return (f"{spec['name']}: the new configuration failed its test ({' '.join(spec['reload']['test'])}); "
+                f"the running service and its files are unchanged:\n{output.strip()}")
+
+    def _reload(self, task_vars: dict, result: dict) -> str | None:
+        """Reload each running container whose tested files went live (a recreated one read them at its start)."""
+        for item in self._to_reload:
+            name = item["spec"]["name"]
+            if result["containers"].get(name, {}).get("changed"):
+                continue
+            outcome = self._module("community.docker.docker_container_exec",
+                                   {"container": name, "argv": item["spec"]["reload"]["command"]}, task_vars,
+                                   timing=f"reload {name}")
+            if outcome.get("failed") or outcome.get("rc", 0) != 0:
+                return f"{name}: reloading failed: {outcome.get('stderr') or outcome.get('msg', '')}"
+            result["containers"][name]["reloaded"] = True
         return None
 
     def _start(self, planned: list[dict], conf: dict, task_vars: dict, result: dict, diffs: list) -> str | None:
@@ -127,6 +192,7 @@ class ActionModule(ActionBase):
         done = []
         untouched = {name for name, c in result["containers"].items() if not c["changed"]}
         differ = self._prepared.get("records_differ") or []
+        due = []
         for step in steps:
             role_untouched = all(item["spec"]["name"] in untouched for item in planned if item["spec"]["role"] == step["role"])
             if not conf["full_compare"] and role_untouched and step["record"] not in differ:
@@ -134,23 +200,54 @@ class ActionModule(ActionBase):
                 continue
             args = dict(step["args"])
             # The collection's own step modules write their record themselves once they succeeded.
-            own = step["module"].startswith("appstack.platform.")
-            if step["record"] in differ and own:
+            if step["record"] in differ and step["module"].startswith("appstack.platform."):
                 args["record"] = {"path": step["record"], "content": step["digest"]}
-            outcome = self._module(step["module"], args, task_vars, timing=f"step {step['name']}")
-            if outcome.get("skipped"):
+            due.append((step, args))
+        outcomes = self._run_steps(due, task_vars)
+        for index, (step, _args) in enumerate(due):
+            outcome = outcomes.get(index)
+            if outcome is None or outcome.get("skipped"):
                 continue
             if outcome.get("failed"):
                 return f"{step['role']}: {step['name']} failed: {outcome.get('msg', '')}"
             result["changed"] |= bool(outcome.get("changed"))
             result.setdefault("configured", {})[step["name"]] = bool(outcome.get("changed"))
-            if step["record"] in differ and not own:
+            if step["record"] in differ and not step["module"].startswith("appstack.platform."):
                 done.append({"path": step["record"], "content": step["digest"], "mode": "0600"})
         if done:
             recorded = self._module("appstack.platform.prepare_host", {"files": done}, task_vars, timing="record")
             if recorded.get("failed"):
                 return recorded.get("msg", "could not record the post-start steps")
         return None
+
+    def _run_steps(self, due: list[tuple[dict, dict]], task_vars: dict) -> dict[int, dict]:
+        """Outcome per index in DUE. A role's steps run in order and stop at its first failure; the chains of
+        different roles run side by side where that is safe (PostgreSQL's provisioning beside MinIO's)."""
+        chains: dict[str, list[int]] = {}
+        for index, (step, _args) in enumerate(due):
+            chains.setdefault(step["role"], []).append(index)
+
+        def chain(indexes: list[int]) -> dict[int, dict]:
+            outcomes = {}
+            for index in indexes:
+                step, args = due[index]
+                outcomes[index] = self._module(step["module"], args, task_vars, timing=f"step {step['name']}")
+                if outcomes[index].get("failed"):
+                    break
+            return outcomes
+
+        if len(chains) < 2 or not self._can_run_side_by_side():
+            outcomes: dict[int, dict] = {}
+            for indexes in chains.values():
+                outcomes.update(chain(indexes))
+                if any(o.get("failed") for o in outcomes.values()):
+                    break
+            return outcomes
+        # Build each module's payload once (AnsiballZ cache) before the threads read it.
+        for module, args in {step["module"]: args for step, args in due}.items():
+            self._configure_module(module, dict(args), task_vars)
+        with ThreadPoolExecutor(max_workers=min(4, len(chains))) as pool:
+            return {index: outcome for part in pool.map(chain, chains.values()) for index, outcome in part.items()}
 
     def _run_containers(self, items: list[dict], task_vars: dict) -> list[tuple[dict, dict]]:
         """docker_container for each item: side by side where that is safe, else one after another."""

@@ -40,4 +40,5 @@ options:
       owner: {description: Owner uid., type: int, default: 0}
       group: {description: Group gid., type: int, default: 0}
       mode: {description: Octal mode as a string., type: str, default: "0644"}
+      diff_against: {description: A file whose content is the diff's before (a live file for a staged one)., type: path}
 """

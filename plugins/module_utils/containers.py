@@ -34,6 +34,7 @@ CONTAINER_DEFAULTS: dict[str, Any] = {
     "read_only": False,
     "init": False,
     "publish": True,
+    "edge": False,
     "healthy_timeout": 180,
 }
 
@@ -117,11 +118,17 @@ def directory(spec: dict, config_root: str) -> str:
 
 
 def mounts(spec: dict, config_root: str) -> list[dict]:
-    """Volumes, then each config file that has a mount path, then the secrets directory."""
+    """Volumes, then the config files (each at its mount path, or the whole directory at config_dir), then the secrets.
+
+    A container that reloads its configuration (``reload``) gets the directory: a bind-mounted
+    file keeps pointing at the replaced file, a mounted directory shows the new one.
+    """
     result = [volume_mount(v) for v in spec.get("volumes") or []]
     base = directory(spec, config_root)
+    if spec.get("config_dir"):
+        result.append({"type": "bind", "source": f"{base}/config", "target": spec["config_dir"], "read_only": True})
     for item in spec.get("config_files") or []:
-        if item.get("mount"):
+        if item.get("mount") and not spec.get("config_dir"):
             result.append({"type": "bind", "source": f"{base}/config/{item['name']}", "target": item["mount"], "read_only": True})
     if spec.get("secrets"):
         result.append({"type": "bind", "source": f"{base}/secrets", "target": SECRETS_MOUNT, "read_only": True})
@@ -129,8 +136,11 @@ def mounts(spec: dict, config_root: str) -> list[dict]:
 
 
 def published_ports(spec: dict, stack: dict) -> list[str]:
-    """Published ports, only when the stack and the container both publish."""
-    if not (stack["publish_ports"] and spec.get("publish", True)):
+    """Published ports, when the container publishes and the stack does or the container is the edge proxy.
+
+    The edge proxy (``edge: true``) is the one service a prod stack, which publishes nothing else, still publishes.
+    """
+    if not ((stack["publish_ports"] or spec.get("edge")) and spec.get("publish", True)):
         return []
     return [port_binding(p, stack["publish_address"]) for p in spec.get("ports") or []]
 
@@ -209,6 +219,25 @@ def is_current(args: dict, state: dict | None, image_id: str | None) -> bool:
             and state.get("health") in ("healthy", None)
             and state.get("image") == image_id
             and (state.get("labels") or {}).get(LABEL_SPEC_HASH) == args["labels"][LABEL_SPEC_HASH])
+
+
+def staged(spec: dict, config_root: str) -> dict[str, str]:
+    """Where a reloading container's next files wait for their test: live directory -> staging directory."""
+    base = directory(spec, config_root)
+    return {f"{base}/config": f"{base}/config.next", f"{base}/secrets": f"{base}/secrets.next"}
+
+
+def reload_test_args(spec: dict, stack: dict, image_ref: str) -> dict:
+    """A one-off container of the same image that tests the staged files where the service will read them."""
+    base = directory(spec, stack["config_root"])
+    test = {"name": f"{spec['name']}-config-test", "image": spec["image"], "command": spec["reload"]["test"],
+            "uid": spec.get("uid"), "gid": spec.get("gid"), "memory": spec.get("memory"), "env": spec.get("env")}
+    args = job_args(test, stack, image_ref)
+    args["mounts"] = [{"type": "bind", "source": f"{base}/config.next", "target": spec["config_dir"], "read_only": True},
+                      {"type": "bind", "source": f"{base}/secrets.next", "target": SECRETS_MOUNT, "read_only": True}]
+    args["tmpfs"] = list(spec.get("tmpfs") or [])
+    args["read_only"] = bool(spec.get("read_only"))
+    return args
 
 
 def job_args(job: dict, stack: dict, image_ref: str) -> dict:

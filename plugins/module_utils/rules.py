@@ -11,6 +11,7 @@ from its output alone::
     - {port: postgres_host_port}
     - {prod_secret: postgres_superuser_password}
     - {factory_tag: postgres_image_tag, image: postgres}
+    - {match: nginx_routes, attribute: timeout, optional: true, pattern: "[0-9]+[smhd]", msg: "must be a duration"}
     - {that: "postgres_backup_retention | int >= 1", msg: "postgres_backup_retention: keep at least 1 dump"}
 """
 
@@ -107,6 +108,8 @@ def _match(rule: dict, ctx: RuleContext) -> list[str]:
     items = value if many else [value]
     if rule.get("attribute"):
         items = [item.get(rule["attribute"]) if isinstance(item, dict) else item for item in items]
+    if rule.get("optional"):
+        items = [item for item in items if item is not None]
     bad = [item for item in items if not (isinstance(item, str) and re.fullmatch(rule["pattern"], item))]
     if not bad:
         return []

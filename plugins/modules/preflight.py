@@ -68,6 +68,11 @@ waves:
   returned: success
   type: list
   elements: list
+prepare:
+  description: The services that have a C(prepare) entry point, which the stack runs before any container starts.
+  returned: success
+  type: list
+  elements: str
 image_look:
   description: >-
     The options of M(appstack.platform.docker_host_probe) that answer the image factory's question (the

@@ -70,6 +70,17 @@ options:
     suboptions:
       name: {description: Volume name., type: str, required: true}
       labels: {description: Labels at creation., type: dict, default: {}}
+  compare_dirs:
+    description:
+      - Pairs of directories compared by their files' names and contents - the files of O(files) and
+        O(secret_files) staged for the next configuration, and the live directory - reported in RV(dirs_differ)
+        by the live path.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      staged: {description: The staged directory., type: path, required: true}
+      live: {description: The live directory., type: path, required: true}
   records:
     description:
       - Files compared but not written - the caller writes them (as O(files)) once the work they record has
@@ -121,6 +132,11 @@ images:
   description: Image id per reference of O(images) that exists locally.
   returned: always
   type: dict
+dirs_differ:
+  description: Live paths of O(compare_dirs) whose files differ from the staged ones (after this run's writes).
+  returned: always
+  type: list
+  elements: str
 records_differ:
   description: Paths of O(records) whose file is missing or holds other content.
   returned: always
@@ -142,6 +158,7 @@ _FILE_OPTIONS = dict(
     owner=dict(type="int", default=0),
     group=dict(type="int", default=0),
     mode=dict(type="str", default="0644"),
+    diff_against=dict(type="path"),
 )
 
 
@@ -151,6 +168,23 @@ def _read(path: str) -> bytes | None:
             return handle.read()
     except FileNotFoundError:
         return None
+
+
+def _dir_contents(path: str) -> dict[str, bytes]:
+    if not os.path.isdir(path):
+        return {}
+    return {name: _read(os.path.join(path, name)) or b"" for name in sorted(os.listdir(path))
+            if os.path.isfile(os.path.join(path, name))}
+
+
+def _dirs_differ(params: dict) -> list[str]:
+    """Live directories whose files differ from what is staged for them (what is written, even in check mode)."""
+    wanted: dict[str, dict[str, bytes]] = {}
+    for item in params["files"] + params["secret_files"]:
+        directory, name = os.path.split(item["path"])
+        wanted.setdefault(directory, {})[name] = item["content"].encode("utf-8")
+    return [pair["live"] for pair in params["compare_dirs"]
+            if wanted.get(pair["staged"], {}) != _dir_contents(pair["live"])]
 
 
 def _needs_attributes(path: str, owner: int, group: int, mode: int) -> bool:
@@ -221,8 +255,9 @@ class HostPreparer:
             return
         self.changed.append(path)
         if self.module._diff and not secret:
-            self.diffs.append({"before_header": path, "after_header": path,
-                               "before": (current or b"").decode("utf-8", errors="replace"), "after": item["content"]})
+            before = _read(item["diff_against"]) if item.get("diff_against") else current
+            self.diffs.append({"before_header": item.get("diff_against") or path, "after_header": path,
+                               "before": (before or b"").decode("utf-8", errors="replace"), "after": item["content"]})
         if self.check:
             return
         atomic_write(path, wanted, item["owner"], item["group"], mode)
@@ -273,6 +308,8 @@ def main() -> None:
                 name=dict(type="str", required=True), labels=dict(type="dict", default={}))),
             volumes=dict(type="list", elements="dict", default=[], options=dict(
                 name=dict(type="str", required=True), labels=dict(type="dict", default={}))),
+            compare_dirs=dict(type="list", elements="dict", default=[], options=dict(
+                staged=dict(type="path", required=True), live=dict(type="path", required=True))),
             records=dict(type="list", elements="dict", default=[], options=dict(
                 path=dict(type="path", required=True), content=dict(type="str", required=True))),
             containers=dict(type="list", elements="str", default=[]),
@@ -302,7 +339,8 @@ def main() -> None:
         module.fail_json(msg=f"Docker on {module.params['socket']}: {exc}", changed_paths=host.changed, created=host.created)
     result = {"changed": bool(host.changed or host.created), "changed_paths": host.changed, "created": host.created,
               "containers": states, "images": ids,
-              "records_differ": [r["path"] for r in module.params["records"] if _read(r["path"]) != r["content"].encode("utf-8")]}
+              "records_differ": [r["path"] for r in module.params["records"] if _read(r["path"]) != r["content"].encode("utf-8")],
+              "dirs_differ": _dirs_differ(module.params)}
     if host.diffs:
         result["diff"] = host.diffs
     module.exit_json(**result)

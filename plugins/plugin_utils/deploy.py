@@ -207,7 +207,8 @@ def plan(stack: Stack, services: list[str], render: bool = True) -> list[dict]:
                     secrets[str(key)] = stack.render_file(role, value["template"]) if render else ""
                 else:
                     secrets[str(key)] = str(value)
-            digest = containers.config_hash(files, secrets)
+            # A container that reloads its files is not recreated for them: they are tested and reloaded.
+            digest = containers.config_hash({}, {}) if spec.get("reload") else containers.config_hash(files, secrets)
             try:
                 ref = images.image_ref(conf["catalog"], spec["image"], spec.get("image_tag"), conf["image_source"],
                                        conf["registry"], conf["namespace"])
@@ -250,32 +251,56 @@ def configure_steps(stack: Stack, role: str) -> list[dict]:
     return steps
 
 
-def host_layout(planned: list[dict], conf: dict) -> dict:
-    """Options for appstack.platform.prepare_host: every container's directories, files, secrets, network, volumes."""
-    directories, files, secrets, prune, volumes = [], [], [], [], []
+def host_layout(planned: list[dict], conf: dict, staged: bool = True) -> dict:
+    """Options for appstack.platform.prepare_host: every container's directories, files, secrets, network, volumes.
+
+    A container that reloads its configuration gets its files in staging directories (``config.next``,
+    ``secrets.next``), compared with the live ones; they go live only once its test passed. Without
+    STAGED (a compose project, which has no test-and-reload step) every file goes straight to its live place.
+    """
+    directories, files, secrets, prune, volumes, compare = [], [], [], [], [], []
     for item in planned:
         spec = item["spec"]
         uid, gid = spec.get("uid", 0), spec.get("gid", spec.get("uid", 0))
         base = containers.directory(spec, conf["config_root"])
-        directories += [
-            {"path": base, "owner": 0, "group": gid, "mode": "0750"},
-            {"path": f"{base}/config", "owner": 0, "group": gid, "mode": "0750"},
-            {"path": f"{base}/secrets", "owner": uid, "group": gid, "mode": "0700"},
-        ]
-        modes = {f["name"]: f.get("mode") or "0644" for f in spec.get("config_files") or []}
-        files += [{"path": f"{base}/config/{name}", "content": content, "owner": uid, "group": gid, "mode": modes[name]}
-                  for name, content in sorted(item["files"].items())]
-        secrets += [{"path": f"{base}/secrets/{name}", "content": content, "owner": uid, "group": gid, "mode": "0600"}
-                    for name, content in sorted(item["secrets"].items())]
-        prune += [f"{base}/config", f"{base}/secrets"]
+        live = {"config": f"{base}/config", "secrets": f"{base}/secrets"}
+        target = dict(live)
+        reloads = staged and bool(spec.get("reload"))
+        if reloads:
+            target = {kind: path + ".next" for kind, path in live.items()}
+            compare += [{"staged": target[kind], "live": live[kind]} for kind in live]
+        directories.append({"path": base, "owner": 0, "group": gid, "mode": "0750"})
+        for path in {**live, **{k + ".next": v for k, v in target.items()}}.values():
+            secret_dir = path.endswith(("secrets", "secrets.next"))
+            directories.append({"path": path, "owner": uid if secret_dir else 0, "group": gid,
+                                "mode": "0700" if secret_dir else "0750"})
+        layout = file_layout(item, target, uid, gid)
+        for entry in layout["files"] + layout["secret_files"]:
+            if reloads:
+                entry["diff_against"] = entry["path"].replace(".next/", "/")
+        files += layout["files"]
+        secrets += layout["secret_files"]
+        prune += list(target.values())
         volumes += [{"name": v["name"], "labels": {containers.LABEL_PROJECT: conf["project"],
                                                    containers.LABEL_SERVICE: spec["name"]}}
                     for v in spec.get("volumes") or [] if v.get("name")]
     return {
-        "directories": directories,
+        "directories": [dict(d) for d in {d["path"]: d for d in directories}.values()],
         "files": files,
         "secret_files": secrets,
         "prune": prune,
+        "compare_dirs": compare,
         "networks": [{"name": conf["network"], "labels": {containers.LABEL_PROJECT: conf["project"]}}],
         "volumes": volumes,
+    }
+
+
+def file_layout(item: dict, target: dict[str, str], uid: int, gid: int) -> dict:
+    """A container's rendered files and secrets as prepare_host entries in TARGET's config and secrets directories."""
+    modes = {f["name"]: f.get("mode") or "0644" for f in item["spec"].get("config_files") or []}
+    return {
+        "files": [{"path": f"{target['config']}/{name}", "content": content, "owner": uid, "group": gid,
+                   "mode": modes[name]} for name, content in sorted(item["files"].items())],
+        "secret_files": [{"path": f"{target['secrets']}/{name}", "content": content, "owner": uid, "group": gid,
+                          "mode": "0600"} for name, content in sorted(item["secrets"].items())],
     }

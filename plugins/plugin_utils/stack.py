@@ -190,6 +190,10 @@ class Stack:
         except containers.SpecError as exc:
             raise StackError(str(exc)) from exc
 
+    def has_entry_point(self, role: str, name: str) -> bool:
+        """Whether ROLE has tasks/NAME.yml (for example ``prepare``, run before any container starts)."""
+        return os.path.isfile(os.path.join(self.paths[role], "tasks", f"{name}.yml"))
+
     def template_path(self, role: str, template: str) -> str:
         """A config template: an absolute controller path, or one in the role's templates/ folder."""
         if os.path.isabs(template):

@@ -74,15 +74,18 @@ def test_mounts_volumes_mounted_files_and_the_secrets_directory():
     ]
 
 
-@pytest.mark.parametrize("publish_ports, publish, address, expected", [
-    (True, True, "127.0.0.1", ["127.0.0.1:25432:5432/tcp"]),
-    (True, True, "", ["25432:5432/tcp"]),
-    (True, True, "::1", ["[::1]:25432:5432/tcp"]),
-    (False, True, "127.0.0.1", []),
-    (True, False, "127.0.0.1", []),
+@pytest.mark.parametrize("publish_ports, publish, edge, address, expected", [
+    (True, True, False, "127.0.0.1", ["127.0.0.1:25432:5432/tcp"]),
+    (True, True, False, "", ["25432:5432/tcp"]),
+    (True, True, False, "::1", ["[::1]:25432:5432/tcp"]),
+    (False, True, False, "127.0.0.1", []),
+    (True, False, False, "127.0.0.1", []),
+    # The edge proxy publishes in a stack that publishes nothing else (prod), unless it says not to.
+    (False, True, True, "", ["25432:5432/tcp"]),
+    (False, False, True, "", []),
 ])
-def test_ports_are_published_only_when_stack_and_container_allow(publish_ports, publish, address, expected):
-    spec = {**SPEC, "publish": publish}
+def test_ports_are_published_only_when_stack_and_container_allow(publish_ports, publish, edge, address, expected):
+    spec = {**SPEC, "publish": publish, "edge": edge}
     stack = {**STACK, "publish_ports": publish_ports, "publish_address": address}
     assert containers.docker_container_args(spec, stack, "i", "h")["published_ports"] == expected
 

@@ -66,6 +66,14 @@ def test_range_and_match():
     assert errors == ["dbs: every name must be an identifier; got 'Bad-Name'"]
 
 
+def test_match_of_an_optional_attribute_checks_only_the_items_that_have_it():
+    rule = {"match": "routes", "attribute": "timeout", "pattern": "[0-9]+s", "msg": "must be seconds", "optional": True}
+    assert check(rule, values={"routes": [{"path": "/a/"}, {"timeout": "5s"}]}) == []
+    assert check(rule, values={"routes": [{"path": "/a/"}, {"timeout": "ever"}]}) == ["routes: every timeout must be seconds; got 'ever'"]
+    required = {key: value for key, value in rule.items() if key != "optional"}
+    assert check(required, values={"routes": [{"path": "/a/"}]}) == ["routes: every timeout must be seconds; got None"]
+
+
 def test_prod_secret_refuses_short_secrets_and_the_dev_default_only_in_prod():
     rule = {"prod_secret": "pw"}
     assert check(rule, values={"pw": "dev-default-secret-x"}, defaults={"pw": "dev-default-secret-x"}) == []

@@ -43,3 +43,24 @@ def test_the_service_list_names_known_services_once():
     assert errors[0].startswith("appstack_services: 'mysql' is not a service of this collection; known: ")
     assert errors[1] == "appstack_services: postgres listed more than once"
     assert deploy.check_services_list("postgres")[0].startswith("appstack_services: must be a list")
+
+
+def _reloading_item() -> dict:
+    spec = {"name": "p-nginx", "uid": 101, "reload": {"test": ["nginx", "-t"], "command": ["nginx", "-s", "reload"]},
+            "config_dir": "/etc/nginx/appstack", "config_files": [{"name": "nginx.conf", "template": "nginx.conf.j2"}]}
+    return {"spec": spec, "files": {"nginx.conf": "events {}\n"}, "secrets": {}}
+
+
+def test_a_reloading_container_gets_its_files_staged_and_compared():
+    layout = deploy.host_layout([_reloading_item()], {"config_root": "/etc/appstack", "network": "p", "project": "p"})
+    assert [f["path"] for f in layout["files"]] == ["/etc/appstack/p-nginx/config.next/nginx.conf"]
+    assert layout["files"][0]["diff_against"] == "/etc/appstack/p-nginx/config/nginx.conf"
+    assert {"staged": "/etc/appstack/p-nginx/config.next", "live": "/etc/appstack/p-nginx/config"} in layout["compare_dirs"]
+
+
+def test_a_compose_project_gets_the_files_of_a_reloading_container_in_place():
+    layout = deploy.host_layout([_reloading_item()], {"config_root": "/etc/appstack", "network": "p", "project": "p"},
+                                staged=False)
+    assert [f["path"] for f in layout["files"]] == ["/etc/appstack/p-nginx/config/nginx.conf"]
+    assert "diff_against" not in layout["files"][0] and layout["compare_dirs"] == []
+    assert not any(d["path"].endswith(".next") for d in layout["directories"])
