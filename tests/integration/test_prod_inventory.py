@@ -13,7 +13,6 @@ import subprocess
 import yaml
 from conftest import ROOT
 
-STACK_DEFAULTS = yaml.safe_load((ROOT / "group_vars/all/main.yml").read_text())
 VAULT_SECRETS = ("vault_postgres_superuser_password", "vault_postgres_app_password", "vault_redis_password",
                  "vault_minio_root_password", "vault_minio_app_secret_key")
 
@@ -32,9 +31,7 @@ def test_prod_publishes_only_the_edge_proxy(tmp_path):
     vault.update(vault_postgres_tls_cert=cert, vault_postgres_tls_key=key, vault_nginx_tls_cert=cert, vault_nginx_tls_key=key,
                  # Run on this machine instead of the example host, with files in the test's own directory.
                  ansible_connection="local", ansible_python_interpreter="/usr/bin/python3",
-                 appstack_config_root=str(tmp_path / "etc"), compose_file=str(tmp_path / "compose.yml"),
-                 # What site.yml takes from the checkout's group_vars/all (playbooks/ has none of its own).
-                 appstack_services=STACK_DEFAULTS["appstack_services"])
+                 appstack_config_root=str(tmp_path / "etc"), compose_file=str(tmp_path / "compose.yml"))
     extra_vars = tmp_path / "vault.json"
     extra_vars.write_text(json.dumps(vault))
     result = subprocess.run(
@@ -46,7 +43,8 @@ def test_prod_publishes_only_the_edge_proxy(tmp_path):
     services = yaml.safe_load((tmp_path / "compose.yml").read_text())["services"]
     published = {name: service["ports"] for name, service in services.items() if service.get("ports")}
     assert published == {"appstack-nginx": ["80:8080/tcp", "443:8443/tcp"]}, published
-    assert {"appstack-postgres", "appstack-redis", "appstack-minio", "appstack-nginx"} <= set(services), sorted(services)
+    # The stack-wide service list (playbooks/group_vars/all) reaches the playbooks in playbooks/.
+    assert {name.split("-")[1] for name in services} == {"postgres", "redis", "nginx", "minio"}, sorted(services)
     # Secrets reached the files, never the compose document (environment or command lines).
     document = (tmp_path / "compose.yml").read_text()
     assert not any(secret in document for secret in vault.values() if "strong-secret" in str(secret))
