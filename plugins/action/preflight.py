@@ -7,7 +7,7 @@ from __future__ import annotations
 from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
 from ansible_collections.appstack.platform.plugins.plugin_utils.deploy import (
-    SUPPORT_ROLES, check_services_list, check_stack, endpoints, image_look, images_of, start_waves)
+    SUPPORT_ROLES, check_services_list, check_stack, endpoints, image_look, images_of, notices, start_waves)
 from ansible_collections.appstack.platform.plugins.plugin_utils.stack import Stack, service_roles, short_message
 
 
@@ -34,9 +34,14 @@ class ActionModule(ActionBase):
                 stack = Stack(self, task_vars or {}, roles + platform + list(services))
                 errors, planned = check_stack(stack, list(services))
                 if not errors:
-                    result.update(checked=list(services), images=images_of(planned), image_look=image_look(stack) if platform else {},
+                    wanted = images_of(planned)
+                    result.update(checked=list(services), images=wanted, image_look=image_look(stack, wanted) if platform else {},
                                   prepare=[role for role in services if stack.has_entry_point(role, "prepare")],
-                                  waves=start_waves(stack, list(services)), endpoints=endpoints(stack, list(services)))
+                                  waves=start_waves(stack, list(services)), endpoints=endpoints(stack, list(services)),
+                                  notices=notices(stack, list(services)))
+                    # Said once per run, where the whole run is checked (a part of a service left out, and how to add it).
+                    if result["notices"]:
+                        result["warnings"] = list(result["notices"])
             except AnsibleError as exc:
                 errors = [short_message(exc)]
         if errors:

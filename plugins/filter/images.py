@@ -20,14 +20,22 @@ def image_ref(image: str, catalog: dict, requested_tag: str | None = None, sourc
         raise AnsibleFilterError(str(exc)) from exc
 
 
-def factory_refs(wanted: list, catalog: dict, namespace: str, recipes_dir: str, base_hash: str = "") -> list[dict]:
-    """Each wanted image once, with its catalog tag and (given the base hash) its recipe-hash tag."""
+def factory_refs(wanted: list, catalog: dict, namespace: str, recipes_dir: str, base_hash: str = "",
+                 source: str = "") -> list[dict]:
+    """Each wanted image once, with its source, its catalog tag and (given the base hash, for an image the factory
+    builds) its recipe-hash tag. A wanted item's own ``source`` (per-service image sources) wins over SOURCE."""
     refs = []
-    for name in dict.fromkeys(item["name"] if isinstance(item, dict) else item for item in wanted):
+    seen: set = set()
+    for item in wanted:
+        name = item["name"] if isinstance(item, dict) else item
+        if name in seen:
+            continue
+        seen.add(name)
         if name not in catalog:
             raise AnsibleFilterError(f"image {name!r} is not in the image catalog ({', '.join(sorted(catalog))})")
-        ref = {"name": name, "catalog_ref": f"{namespace}/{name}:{catalog[name]['tag']}"}
-        if base_hash:
+        ref = {"name": name, "catalog_ref": f"{namespace}/{name}:{catalog[name]['tag']}",
+               "source": (item.get("source") if isinstance(item, dict) else None) or source or ("build" if base_hash else "")}
+        if base_hash and ref["source"] in ("build", ""):
             digest = recipe_hash(os.path.join(recipes_dir, name), "base=" + base_hash)
             ref["hash_ref"] = f"{ref['catalog_ref']}-{digest[:12]}"
         refs.append(ref)
@@ -46,13 +54,25 @@ def missing_images(refs: list[dict], found: list[dict]) -> list[str]:
 
 
 def factory_refusals(wanted: list, catalog: dict, source: str) -> list[str]:
-    """Why the factory cannot provide some of the wanted images ({name, tag}); empty when it can."""
+    """Why the factory cannot provide some of the wanted images ({name, tag, source}); empty when it can.
+    An item's own ``source`` wins over SOURCE."""
     refusals = []
     for item in wanted:
-        refusal = images.factory_refusal(catalog, item["name"], item.get("tag") or None, source)
+        item = item if isinstance(item, dict) else {"name": item}
+        refusal = images.factory_refusal(catalog, item["name"], item.get("tag") or None, item.get("source") or source)
         if refusal:
             refusals.append(f"{item['name']}: {refusal}")
     return refusals
+
+
+def image_source(image: str, sources: dict | None, default: str, role: str = "") -> str:
+    """Where IMAGE comes from: appstack_image_sources by image, then by service role, else the stack's source."""
+    return images.source_for(image, role or None, sources, default)
+
+
+def image_sources_errors(sources, catalog: dict, roles: list) -> list[str]:
+    """Why an appstack_image_sources mapping is wrong; empty when it is right."""
+    return images.sources_errors(sources, catalog, list(roles or []))
 
 
 class FilterModule:
@@ -60,4 +80,5 @@ class FilterModule:
 
     def filters(self) -> dict:
         return {"image_ref": image_ref, "factory_refs": factory_refs, "missing_images": missing_images,
-                "factory_refusals": factory_refusals}
+                "factory_refusals": factory_refusals, "image_source": image_source,
+                "image_sources_errors": image_sources_errors}

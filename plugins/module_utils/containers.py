@@ -230,8 +230,10 @@ def staged(spec: dict, config_root: str) -> dict[str, str]:
 def reload_test_args(spec: dict, stack: dict, image_ref: str) -> dict:
     """A one-off container of the same image that tests the staged files where the service will read them."""
     base = directory(spec, stack["config_root"])
+    # reload.entrypoint: a test tool other than the image's entrypoint (promtool in the prometheus image).
     test = {"name": f"{spec['name']}-config-test", "image": spec["image"], "command": spec["reload"]["test"],
-            "uid": spec.get("uid"), "gid": spec.get("gid"), "memory": spec.get("memory"), "env": spec.get("env")}
+            "uid": spec.get("uid"), "gid": spec.get("gid"), "memory": spec.get("memory"), "env": spec.get("env"),
+            "entrypoint": spec["reload"].get("entrypoint")}
     args = job_args(test, stack, image_ref)
     args["mounts"] = [{"type": "bind", "source": f"{base}/config.next", "target": spec["config_dir"], "read_only": True},
                       {"type": "bind", "source": f"{base}/secrets.next", "target": SECRETS_MOUNT, "read_only": True}]

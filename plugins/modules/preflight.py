@@ -18,6 +18,8 @@ description:
     every service a service needs is enabled, and every container description renders.
   - Reports every problem of the run at once, each naming its variable and what is allowed, without printing the
     argument spec; secrets never appear in the message.
+  - Each image of the plan carries its source - C(appstack_image_sources) by image or service role, else
+    C(appstack_image_source) - and a service's C(<role>_notices) are returned and printed once as warnings.
   - Runs on the controller only. Put it first in a play with C(any_errors_fatal) so that a bad input on one host
     stops every host before anything changes.
 author: appstack platform team
@@ -83,6 +85,13 @@ endpoints:
   description: How to reach each service, as lines of text per service (C(<role>_endpoints)).
   returned: success
   type: dict
+notices:
+  description:
+    - What the services want said once per run (C(<role>_notices)), for example that Grafana was left out of a
+      build-mode stack and how to add it. Also returned as warnings, so the run prints each once.
+  returned: success
+  type: list
+  elements: str
 checked:
   description: The service roles checked.
   returned: always

@@ -27,6 +27,7 @@ SETTINGS = {
     "log_lines": "service_log_lines_on_failure",
     "full_compare": "service_full_compare",
     "image_source": "image_factory_source",
+    "image_sources": "image_factory_sources",
     "registry": "image_factory_registry",
     "namespace": "image_factory_namespace",
     "catalog": "image_factory_catalog",
@@ -40,8 +41,14 @@ def settings(stack: Stack) -> dict:
     values = {key: stack.value(name) for key, name in SETTINGS.items()}
     values["publish_ports"] = _bool(values["publish_ports"])
     values["full_compare"] = _bool(values["full_compare"])
-    values["pull"] = "missing" if values["image_source"] == "registry" else "never"
+    values["image_sources"] = values["image_sources"] or {}
+    values["pull"] = pull_policy(values["image_source"])
     return values
+
+
+def pull_policy(source: str) -> str:
+    """docker_container's pull option for an image from SOURCE: only registry images are pulled."""
+    return "missing" if source == "registry" else "never"
 
 
 def _bool(value: Any) -> bool:
@@ -122,6 +129,17 @@ def check_stack(stack: Stack, services: list[str]) -> tuple[list[str], list[dict
     return _scrub(errors, no_log), ([] if errors else planned)
 
 
+def notices(stack: Stack, services: list[str]) -> list[str]:
+    """What the services want the operator to know once per run (``<role>_notices``, lines of text), for example
+    that a part of a service was left out and how to add it."""
+    found = []
+    for role in services:
+        name = f"{role}_notices"
+        if stack.defined(name):
+            found.extend(str(line) for line in stack.value(name) or [] if line)
+    return found
+
+
 def endpoints(stack: Stack, services: list[str]) -> dict[str, list[str]]:
     """How to reach each service (``<role>_endpoints``, lines of text), for the end of a site run."""
     found = {}
@@ -132,21 +150,25 @@ def endpoints(stack: Stack, services: list[str]) -> dict[str, list[str]]:
     return found
 
 
-def image_look(stack: Stack) -> dict:
-    """What the image factory asks the Docker host (probe options): its images and, to build, its extra CAs."""
-    source = stack.value("image_factory_source")
-    if source == "registry":
+def image_look(stack: Stack, wanted: list[dict] | None = None) -> dict:
+    """What the image factory asks the Docker host (probe options): its images and, to build, its extra CAs.
+
+    WANTED (``images_of``) carries each image's source; without it the stack-wide source decides.
+    """
+    default = stack.value("image_factory_source")
+    sources = {item.get("source") or default for item in wanted} if wanted is not None else {default}
+    if not sources - {"registry"}:
         return {}
     return {"images": stack.value("image_factory_namespace"),
-            "ca_dir": stack.value("image_factory_ca_dir") if source == "build" else ""}
+            "ca_dir": stack.value("image_factory_ca_dir") if "build" in sources else ""}
 
 
 def images_of(planned: list[dict]) -> list[dict]:
-    """The images the planned containers run, each once, as image_factory's ensure_all wants them."""
+    """The images the planned containers run, each once, with their source, as image_factory's ensure_all wants them."""
     wanted: dict[tuple, dict] = {}
     for item in planned:
         key = (item["spec"]["image"], str(item["spec"].get("image_tag") or ""))
-        wanted.setdefault(key, {"name": key[0], "tag": key[1]})
+        wanted.setdefault(key, {"name": key[0], "tag": key[1], **({"source": item["source"]} if item.get("source") else {})})
     return list(wanted.values())
 
 
@@ -209,20 +231,24 @@ def plan(stack: Stack, services: list[str], render: bool = True) -> list[dict]:
                     secrets[str(key)] = str(value)
             # A container that reloads its files is not recreated for them: they are tested and reloaded.
             digest = containers.config_hash({}, {}) if spec.get("reload") else containers.config_hash(files, secrets)
+            # appstack_image_sources may name another source for this image or this service.
+            source = images.source_for(spec["image"], role, conf["image_sources"], conf["image_source"])
             try:
-                ref = images.image_ref(conf["catalog"], spec["image"], spec.get("image_tag"), conf["image_source"],
+                ref = images.image_ref(conf["catalog"], spec["image"], spec.get("image_tag"), source,
                                        conf["registry"], conf["namespace"])
             except images.ImageError:
                 if render:
                     raise
                 ref = f"{spec['image']}:{spec.get('image_tag')}"
+            own = conf if source == conf["image_source"] else {**conf, "pull": pull_policy(source)}
             planned.append({
                 "spec": spec,
                 "files": files,
                 "secrets": secrets,
                 "digest": digest,
                 "image_ref": ref,
-                "args": containers.docker_container_args(spec, conf, ref, digest),
+                "source": source,
+                "args": containers.docker_container_args(spec, own, ref, digest),
             })
     return planned
 

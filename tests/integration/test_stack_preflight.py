@@ -61,7 +61,8 @@ def stack(tmp_path_factory):
         deployed = run_playbook("site.yml", base, tmp_path_factory.mktemp("deploy"))
         assert deployed.returncode == 0, deployed.stdout[-4000:]
         state = project_state(project)
-        assert len(state["containers"]) == 2 and len(state["volumes"]) == 2, state
+        # PostgreSQL and Redis, each with its Prometheus exporter.
+        assert len(state["containers"]) == 4 and len(state["volumes"]) == 2, state
         yield base, state
     finally:
         remove_project(project)
