@@ -7,7 +7,7 @@ checks (no argument spec dump) and leave no trace of the project on the Docker h
 import shutil
 
 import pytest
-from conftest import project_resources, run_playbook, unique_project
+from conftest import ROOT, project_resources, run_playbook, unique_project
 
 PROD = {"appstack_env": "prod", "appstack_publish_ports": False}
 STRONG = "x9-very-long-prod-secret"
@@ -92,6 +92,65 @@ CASES = {
     "docker_pool_not_cidr": ("docker_host", {"docker_host_address_pools": [{"base": "nonsense", "size": 24}]},
                              ["docker_host_address_pools: every base must be a CIDR network"]),
 }
+
+# prometheus_grafana and the exporters of postgres and redis (files: the scenario's fixtures).
+MONITORING_FILES = str(ROOT / "molecule/prometheus_grafana/files")
+GRAFANA_FROM_REGISTRY = {"appstack_image_sources": {"grafana": "registry"}}
+CASES.update({
+    "monitoring_scrapes_an_unknown_service": (
+        "prometheus_grafana", {"prometheus_grafana_scrape_services": ["postgres", "mysql"]},
+        ["prometheus_grafana_scrape_services: mysql is not a service of this collection; known: "]),
+    "monitoring_scrapes_a_service_outside_the_stack": (
+        "prometheus_grafana", {"appstack_services": ["redis", "prometheus_grafana"], "prometheus_grafana_scrape_services": ["postgres"]},
+        ["prometheus_grafana_scrape_services: postgres is not in appstack_services"]),
+    "monitoring_retention_not_a_duration": (
+        "prometheus_grafana", {"prometheus_grafana_retention_time": "two weeks"},
+        ["prometheus_grafana_retention_time: 'two weeks' must be a Prometheus duration such as 15d"]),
+    "monitoring_retention_size_not_a_size": (
+        "prometheus_grafana", {"prometheus_grafana_retention_size": "10 gigs"},
+        ["prometheus_grafana_retention_size: '10 gigs' must be a size such as 512MB or 10GB"]),
+    "monitoring_rule_file_not_yaml": (
+        "prometheus_grafana", {"prometheus_grafana_rule_files": [f"{MONITORING_FILES}/not-yaml.rules"]},
+        [f"prometheus_grafana_rule_files: {MONITORING_FILES}/not-yaml.rules is not YAML (line "]),
+    "monitoring_rule_file_missing": (
+        "prometheus_grafana", {"prometheus_grafana_rule_files": [f"{MONITORING_FILES}/gone.rules.yml"]},
+        [f"prometheus_grafana_rule_files: {MONITORING_FILES}/gone.rules.yml does not exist on the controller"]),
+    "monitoring_dashboard_not_json": (
+        "prometheus_grafana", {"prometheus_grafana_dashboards": [f"{MONITORING_FILES}/not-a-dashboard.json"]},
+        [f"prometheus_grafana_dashboards: {MONITORING_FILES}/not-a-dashboard.json is not JSON"]),
+    "monitoring_extra_target_without_port": (
+        "prometheus_grafana", {"prometheus_grafana_extra_targets": [{"job": "node", "targets": ["node"]}]},
+        ["prometheus_grafana_extra_targets: every target of node is host:port (for example app:8000); got 'node'"]),
+    "monitoring_extra_target_takes_a_stack_job": (
+        "prometheus_grafana", {"prometheus_grafana_extra_targets": [{"job": "prometheus", "targets": ["other:9090"]}]},
+        ["prometheus_grafana_extra_targets: job prometheus is scraped already"]),
+    "monitoring_route_prefix_not_a_path": (
+        "prometheus_grafana", {"prometheus_grafana_route_prefix": "prometheus"},
+        ["prometheus_grafana_route_prefix: 'prometheus' must be a path such as /prometheus/"]),
+    "monitoring_grafana_password_short": (
+        "prometheus_grafana", {**GRAFANA_FROM_REGISTRY, "prometheus_grafana_admin_password": "short"},
+        ["prometheus_grafana_admin_password: must be at least 8 characters without spaces"]),
+    "monitoring_prod_grafana_dev_password": (
+        "prometheus_grafana", {**PROD, **GRAFANA_FROM_REGISTRY},
+        ["prometheus_grafana_admin_password: prod needs a real secret of at least 16 characters from vault, not the dev default"]),
+    "monitoring_prod_published_prometheus": (
+        "prometheus_grafana", {**PROD, "prometheus_grafana_grafana_enabled": False, "prometheus_grafana_publish": True},
+        ["prometheus_grafana_publish: prod publishes no port of this service on the host"]),
+    "monitoring_grafana_forced_on_in_build_mode": (
+        "prometheus_grafana", {"prometheus_grafana_grafana_enabled": True},
+        ["prometheus_grafana_grafana_enabled: Grafana is on, but the image factory cannot build grafana here",
+         "appstack_image_sources: {grafana: registry}", "docker save -o grafana-12.2.tar appstack/grafana:12.2"]),
+    "monitoring_unknown_image_source": (
+        "prometheus_grafana", {"appstack_image_sources": {"grafana": "download"}},
+        ["appstack_image_sources: every source is one of build, archive, registry; got grafana: 'download'"]),
+    "monitoring_postgres_exporter_user_taken": (
+        "postgres", {"postgres_users": [{"name": "postgres_exporter", "password": "pw-one"}]},
+        ["postgres_exporter_user: postgres_exporter is also the superuser or one of postgres_users"]),
+    "monitoring_redis_exporter_user_default": (
+        "redis", {"redis_exporter_user": "default"},
+        ["redis_exporter_user: 'default' must be letters, digits or '_.-' (not 'default')"]),
+})
+
 
 
 @pytest.mark.skipif(shutil.which("docker") is None, reason="needs the docker CLI to check nothing was created")
