@@ -25,8 +25,12 @@ class ActionModule(ActionBase):
             return result
         try:
             conf = settings(Stack(self, task_vars or {}, SUPPORT_ROLES))
-            ref = images.image_ref(conf["catalog"], job["image"], job.get("image_tag"), conf["image_source"],
-                                   conf["registry"], conf["namespace"])
+            if job.get("image_ref"):
+                # An image outside the catalog (a team's app), which its role provided.
+                ref, conf = str(job["image_ref"]), {**conf, "pull": "missing" if job.get("pull") else "never"}
+            else:
+                ref = images.image_ref(conf["catalog"], job["image"], job.get("image_tag"), conf["image_source"],
+                                       conf["registry"], conf["namespace"])
         except (AnsibleError, ValueError) as exc:
             result.update(failed=True, msg=f"job {job['name']}: {short_message(exc)}")
             return result

@@ -37,6 +37,7 @@ class ActionModule(ActionBase):
                     wanted = images_of(planned)
                     result.update(checked=list(services), images=wanted, image_look=image_look(stack, wanted) if platform else {},
                                   prepare=[role for role in services if stack.has_entry_point(role, "prepare")],
+                                  own_deploy=[role for role in services if stack.has_entry_point(role, "deploy")],
                                   waves=start_waves(stack, list(services)), endpoints=endpoints(stack, list(services)),
                                   notices=notices(stack, list(services)))
                     # Said once per run, where the whole run is checked (a part of a service left out, and how to add it).

@@ -25,6 +25,10 @@ options:
       name: {description: Container name., type: str, required: true}
       image: {description: Image catalog name., type: str, required: true}
       image_tag: {description: Image tag., type: str}
+      image_ref:
+        description: A full image reference outside the catalog (a team's app image), which the caller provided; overrides O(job.image).
+        type: str
+      pull: {description: With O(job.image_ref), pull the image when it is missing., type: bool, default: false}
       uid: {description: User id., type: int}
       gid: {description: Group id (defaults to uid)., type: int}
       entrypoint: {description: Entrypoint., type: list, elements: str}

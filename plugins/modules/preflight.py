@@ -75,6 +75,13 @@ prepare:
   returned: success
   type: list
   elements: str
+own_deploy:
+  description:
+    - The services that have a C(deploy) entry point, which the stack runs in their wave instead of deploying them
+      itself (the app's rolling update).
+  returned: success
+  type: list
+  elements: str
 image_look:
   description: >-
     The options of M(appstack.platform.docker_host_probe) that answer the image factory's question (the

@@ -34,6 +34,8 @@ SETTINGS = {
 }
 #: Roles every run reads besides the services: stack-wide inputs, the shared path's knobs, the image catalog.
 SUPPORT_ROLES = ["stack", "service", "image_factory"]
+#: The source of a container whose spec names its image by reference (``image_ref``), outside the catalog.
+EXTERNAL = "external"
 
 
 def settings(stack: Stack) -> dict:
@@ -164,9 +166,13 @@ def image_look(stack: Stack, wanted: list[dict] | None = None) -> dict:
 
 
 def images_of(planned: list[dict]) -> list[dict]:
-    """The images the planned containers run, each once, with their source, as image_factory's ensure_all wants them."""
+    """The images the planned containers run, each once, with their source, as image_factory's ensure_all wants them.
+
+    Images outside the catalog (``image_ref``) are their role's to provide."""
     wanted: dict[tuple, dict] = {}
     for item in planned:
+        if item.get("source") == EXTERNAL:
+            continue
         key = (item["spec"]["image"], str(item["spec"].get("image_tag") or ""))
         wanted.setdefault(key, {"name": key[0], "tag": key[1], **({"source": item["source"]} if item.get("source") else {})})
     return list(wanted.values())
@@ -231,16 +237,21 @@ def plan(stack: Stack, services: list[str], render: bool = True) -> list[dict]:
                     secrets[str(key)] = str(value)
             # A container that reloads its files is not recreated for them: they are tested and reloaded.
             digest = containers.config_hash({}, {}) if spec.get("reload") else containers.config_hash(files, secrets)
-            # appstack_image_sources may name another source for this image or this service.
-            source = images.source_for(spec["image"], role, conf["image_sources"], conf["image_source"])
-            try:
-                ref = images.image_ref(conf["catalog"], spec["image"], spec.get("image_tag"), source,
-                                       conf["registry"], conf["namespace"])
-            except images.ImageError:
-                if render:
-                    raise
-                ref = f"{spec['image']}:{spec.get('image_tag')}"
-            own = conf if source == conf["image_source"] else {**conf, "pull": pull_policy(source)}
+            if spec.get("image_ref"):
+                # An image outside the catalog (a team's app), which its role provides: pulled only when asked.
+                ref, source = str(spec["image_ref"]), EXTERNAL
+                own = {**conf, "pull": "missing" if spec.get("pull") else "never"}
+            else:
+                # appstack_image_sources may name another source for this image or this service.
+                source = images.source_for(spec["image"], role, conf["image_sources"], conf["image_source"])
+                try:
+                    ref = images.image_ref(conf["catalog"], spec["image"], spec.get("image_tag"), source,
+                                           conf["registry"], conf["namespace"])
+                except images.ImageError:
+                    if render:
+                        raise
+                    ref = f"{spec['image']}:{spec.get('image_tag')}"
+                own = conf if source == conf["image_source"] else {**conf, "pull": pull_policy(source)}
             planned.append({
                 "spec": spec,
                 "files": files,
