@@ -153,6 +153,37 @@ CASES.update({
 
 
 
+# elasticsearch
+ES_PRODUCTS = {"name": "products", "index_patterns": ["products-*"]}
+CASES.update({
+    "es_heap_above_the_memory_limit": (
+        "elasticsearch", {"elasticsearch_memory": "1g", "elasticsearch_heap": "2g"},
+        ["elasticsearch_heap: 2g is above three quarters of elasticsearch_memory (1g)"]),
+    "es_security_off_in_prod": (
+        "elasticsearch", {**PROD, "elasticsearch_password": STRONG, "elasticsearch_security_enabled": False},
+        ["elasticsearch_security_enabled: prod runs Elasticsearch with security on"]),
+    "es_index_name_with_upper_case": (
+        "elasticsearch", {"elasticsearch_indices": [{"name": "Products-V1"}]},
+        ["elasticsearch_indices: every name must be an index name", "'Products-V1'"]),
+    "es_template_pattern_invalid": (
+        "elasticsearch", {"elasticsearch_index_templates": [{**ES_PRODUCTS, "index_patterns": ["_products *"]}]},
+        ["elasticsearch_index_templates: every index pattern must be lower-case letters", '"_products *"']),
+    "es_user_role_undefined": (
+        "elasticsearch", {"elasticsearch_users": [{"name": "shop", "password": "shop-secret-1", "roles": ["products_rw"]}]},
+        ["elasticsearch_users: unknown role products_rw; define it in elasticsearch_roles"]),
+    "es_unknown_index_privilege": (
+        "elasticsearch", {"elasticsearch_roles": [{"name": "products_rw", "indices": [{"names": ["products*"], "privileges": ["reed"]}]}]},
+        ["elasticsearch_roles: unknown index privilege reed"]),
+    "es_field_type_missing_from_the_factory_image": (
+        "elasticsearch", {"elasticsearch_index_templates": [
+            {**ES_PRODUCTS, "mappings": {"properties": {"price": {"type": "scaled_float", "scaling_factor": 100}}}}]},
+        ["elasticsearch_index_templates: field type scaled_float is not in the factory's integ-test distribution"]),
+    "es_users_without_security": (
+        "elasticsearch", {"elasticsearch_security_enabled": False,
+                          "elasticsearch_users": [{"name": "shop", "password": "shop-secret-1", "roles": ["viewer"]}]},
+        ["elasticsearch_users: users and roles (elasticsearch_users, elasticsearch_roles) need elasticsearch_security_enabled: true"]),
+})
+
 @pytest.mark.skipif(shutil.which("docker") is None, reason="needs the docker CLI to check nothing was created")
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_bad_input_is_refused_before_anything_changes(case, tmp_path):
