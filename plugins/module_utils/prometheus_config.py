@@ -27,8 +27,9 @@ DURATION = re.compile(r"^(?=\d)((\d+)y)?((\d+)w)?((\d+)d)?((\d+)h)?((\d+)m)?((\d
 RETENTION_SIZE = re.compile(r"^[1-9][0-9]*(B|KB|MB|GB|TB|PB|EB)$")
 JOB_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 TARGET = re.compile(r"^[A-Za-z0-9._-]+:[0-9]{1,5}$")
+HOST = re.compile(r"^[A-Za-z0-9._-]+$")
 LABEL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-JOB_KEYS = {"job", "targets", "metrics_path", "scheme", "scrape_interval", "scrape_timeout", "labels"}
+JOB_KEYS = {"job", "targets", "metrics_path", "scheme", "scrape_interval", "scrape_timeout", "labels", "dns_names", "port"}
 
 
 def is_duration(value: Any) -> bool:
@@ -42,7 +43,8 @@ def is_retention_size(value: Any) -> bool:
 
 
 def job_errors(jobs: Any, name: str = "prometheus_grafana_extra_targets", taken: list[str] | None = None) -> list[str]:
-    """Why scrape jobs (``{job, targets, metrics_path, scheme, scrape_interval, labels}``) are wrong, naming NAME.
+    """Why scrape jobs (``{job, targets or dns_names and port, metrics_path, scheme, scrape_interval, labels}``) are
+    wrong, naming NAME.
 
     TAKEN: job names scraped already (Prometheus itself, the services); a job of the same name is refused,
     as is a name used twice among JOBS.
@@ -66,8 +68,15 @@ def job_errors(jobs: Any, name: str = "prometheus_grafana_extra_targets", taken:
         if not isinstance(job.get("job"), str) or not JOB_NAME.match(job["job"]):
             errors.append(f"{name}: every job needs a name of letters, digits, '_', '.' or '-'; got {job.get('job')!r}")
         targets = job.get("targets")
-        if not isinstance(targets, list) or not targets:
-            errors.append(f"{name}: {label} needs targets, a list of host:port")
+        if job.get("dns_names") is not None:
+            names = job["dns_names"]
+            if not isinstance(names, list) or not names or not all(isinstance(n, str) and HOST.match(n) for n in names):
+                errors.append(f"{name}: dns_names of {label} is a list of host names; got {names!r}")
+            port = job.get("port")
+            if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+                errors.append(f"{name}: {label} with dns_names needs a port between 1 and 65535; got {port!r}")
+        elif not isinstance(targets, list) or not targets:
+            errors.append(f"{name}: {label} needs targets, a list of host:port (or dns_names and a port)")
         else:
             bad = [t for t in targets if not (isinstance(t, str) and TARGET.match(t))]
             if bad:
@@ -87,7 +96,10 @@ def job_errors(jobs: Any, name: str = "prometheus_grafana_extra_targets", taken:
 
 
 def scrape_configs(jobs: list[dict]) -> list[dict]:
-    """Prometheus ``scrape_configs`` for JOBS, in their order (the first job of a name wins)."""
+    """Prometheus ``scrape_configs`` for JOBS, in their order (the first job of a name wins).
+
+    A job names its ``targets`` (host:port), or ``dns_names`` and a ``port``: every address the names resolve to.
+    """
     configs, seen = [], set()
     for job in jobs:
         if job["job"] in seen:
@@ -98,10 +110,14 @@ def scrape_configs(jobs: list[dict]) -> list[dict]:
         for key in ("scrape_interval", "scrape_timeout"):
             if job.get(key):
                 config[key] = job[key]
-        static: dict[str, Any] = {"targets": list(job["targets"])}
-        if job.get("labels"):
-            static["labels"] = {str(k): str(v) for k, v in job["labels"].items()}
-        config["static_configs"] = [static]
+        if job.get("dns_names"):
+            # Every address the names resolve to on the project network (an app's replicas).
+            config["dns_sd_configs"] = [{"names": list(job["dns_names"]), "type": "A", "port": int(job["port"])}]
+        else:
+            static: dict[str, Any] = {"targets": list(job["targets"])}
+            if job.get("labels"):
+                static["labels"] = {str(k): str(v) for k, v in job["labels"].items()}
+            config["static_configs"] = [static]
         configs.append(config)
     return configs
 

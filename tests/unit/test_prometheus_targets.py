@@ -102,13 +102,16 @@ def test_a_disabled_exporter_is_neither_run_nor_scraped(switch, job):
 
 
 def test_the_app_extra_targets_and_the_route_prefix_shape_the_jobs():
-    stack, _ = stack_of(prometheus_grafana_app_metrics=True, prometheus_grafana_route_prefix="/",
+    stack, _ = stack_of(appstack_services=["postgres", "redis", "nginx", "app", "prometheus_grafana"],
+                        prometheus_grafana_route_prefix="/",
                         prometheus_grafana_extra_targets=[{"job": "node", "targets": ["10.0.0.5:9100"], "labels": {"site": "a"}}])
     jobs = stack.value("prometheus_grafana_jobs")
     assert jobs[0] == {"job": "prometheus", "targets": ["localhost:9090"], "metrics_path": "/metrics"}
-    assert {"job": "app", "targets": ["app:8000"], "metrics_path": "/metrics"} in jobs
     config = {job["job_name"]: job for job in stack.value("prometheus_grafana_config")["scrape_configs"]}
     assert config["node"]["static_configs"] == [{"targets": ["10.0.0.5:9100"], "labels": {"site": "a"}}]
+    # The app's web replicas in both slots and its worker, found by DNS on the project network.
+    assert config["app-web"]["dns_sd_configs"] == [{"names": ["app-web-blue", "app-web-green"], "type": "A", "port": 8000}]
+    assert config["app-worker"]["dns_sd_configs"] == [{"names": ["app-worker"], "type": "A", "port": 8000}]
 
 
 def test_the_prometheus_container_is_described_for_the_shared_path():
