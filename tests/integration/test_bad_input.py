@@ -152,7 +152,6 @@ CASES.update({
 })
 
 
-
 # elasticsearch
 ES_PRODUCTS = {"name": "products", "index_patterns": ["products-*"]}
 CASES.update({
@@ -183,6 +182,46 @@ CASES.update({
                           "elasticsearch_users": [{"name": "shop", "password": "shop-secret-1", "roles": ["viewer"]}]},
         ["elasticsearch_users: users and roles (elasticsearch_users, elasticsearch_roles) need elasticsearch_security_enabled: true"]),
 })
+
+
+# kafka (a partition decrease against the live broker: molecule/kafka, the module refuses it before any change)
+KAFKA_SASL = {"kafka_sasl_enabled": True, "kafka_topics": [{"name": "orders", "partitions": 3}]}
+CASES.update({
+    "kafka_replication_factor_above_the_brokers": (
+        "kafka", {"kafka_topics": [{"name": "orders", "partitions": 3, "replication_factor": 3}]},
+        ["kafka_topics: replication_factor must be between 1 and the number of brokers (1, this role runs one): orders=3"]),
+    "kafka_unknown_topic_config": (
+        "kafka", {"kafka_topics": [{"name": "orders", "configs": {"retention.msec": 1000}}]},
+        ["kafka_topics: unknown topic config orders: retention.msec"]),
+    "kafka_heap_above_the_memory_limit": (
+        "kafka", {"kafka_memory": "1g", "kafka_heap": "2g"},
+        ["kafka_heap: 2g must leave at least 256m of kafka_memory (1g)"]),
+    "kafka_security_off_in_prod": (
+        "kafka", {**PROD, "kafka_admin_password": STRONG, "kafka_sasl_enabled": False},
+        ["kafka_sasl_enabled: prod needs SASL/SCRAM with ACLs on the client listeners"]),
+    "kafka_bad_topic_name": (
+        "kafka", {"kafka_topics": [{"name": "orders/eu"}]},
+        ["kafka_topics: every name must be a Kafka topic name", "'orders/eu'"]),
+    "kafka_no_partitions": (
+        "kafka", {"kafka_topics": [{"name": "orders", "partitions": 0}]},
+        ["kafka_topics: partitions must be at least 1: orders=0"]),
+    "kafka_acl_on_an_undeclared_topic": (
+        "kafka", {**KAFKA_SASL, "kafka_users": [{"name": "app", "password": "app-secret-1", "produce": ["order"]}]},
+        ["kafka_users: produce/consume name topics that are not in kafka_topics: order"]),
+    "kafka_user_named_like_the_admin": (
+        "kafka", {**KAFKA_SASL, "kafka_users": [{"name": "admin", "password": "app-secret-1"}]},
+        ["kafka_users: admin is the admin super user (kafka_admin_user)"]),
+    "kafka_users_without_sasl": (
+        "kafka", {"kafka_users": [{"name": "app", "password": "app-secret-1"}]},
+        ["kafka_users: users and ACLs need kafka_sasl_enabled: true"]),
+    "kafka_min_insync_above_the_replication_factor": (
+        "kafka", {"kafka_topics": [{"name": "orders", "configs": {"min.insync.replicas": 2}}]},
+        ["kafka_topics: min.insync.replicas must be between 1 and the topic's replication_factor", "orders"]),
+    "kafka_topic_kept_and_deleted": (
+        "kafka", {"kafka_topics": [{"name": "orders"}], "kafka_topics_absent": ["orders"]},
+        ["kafka_topics_absent: orders is also in kafka_topics"]),
+})
+
 
 @pytest.mark.skipif(shutil.which("docker") is None, reason="needs the docker CLI to check nothing was created")
 @pytest.mark.parametrize("case", sorted(CASES))
