@@ -518,7 +518,7 @@ def test_fault_switches(stack: Stack):
     status, _, data = http("GET", _base_url(smoke_fault) + "/api/ping")
     assert status == 500 and b"DEMO_FAULT=smoke" in data
     run = stack.once("smoke", _base_url(smoke_fault), base_env=False)
-    assert run.returncode == 1 and "smoke: FAILED: GET /api/ping: HTTP 500" in run.stdout
+    assert run.returncode == 1 and "smoke: FAILED: GET /api/health: HTTP 500" in run.stdout
 
     migrate_fault = stack.once("migrate", env={"DEMO_FAULT": "migrate"})
     assert migrate_fault.returncode == 1
