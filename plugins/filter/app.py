@@ -18,13 +18,14 @@ def is_web(process: dict) -> bool:
     return bool(process.get("port"))
 
 
-def app_image(component: dict, version: str, project: str) -> dict:
+def app_image(component: dict, version: str, project: str, pinned: str = "") -> dict:
     """Where COMPONENT's image comes from: the catalog (C(image) without a slash), a reference, a build or an archive.
 
     Returns ``{image, tag, ref}``; ``ref`` is empty for a catalog image (the shared path resolves it) and a full
     reference otherwise (``<image>:<version>``; a build without C(image) is tagged ``<project>/<component>``).
+    PINNED (a rollback's release) wins over the component's own version and VERSION.
     """
-    tag = str(component.get("version") or version)
+    tag = str(pinned or component.get("version") or version)
     image = str(component.get("image") or "")
     if not image and component.get("build"):
         image = f"{project}/{component['name']}"
@@ -43,7 +44,7 @@ def app_containers(components: list[dict], conf: dict) -> list[dict]:
     """
     found = []
     for component in components:
-        image = app_image(component, conf["version"], conf["project"])
+        image = app_image(component, conf["version"], conf["project"], conf.get("pinned", ""))
         for process in component.get("processes") or []:
             web = is_web(process)
             if conf.get("tier") == "web" and not web:
@@ -87,11 +88,11 @@ def app_upstreams(components: list[dict], slot: str) -> dict[str, dict]:
     return upstreams
 
 
-def app_images(components: list[dict], version: str, project: str) -> list[dict]:
+def app_images(components: list[dict], version: str, project: str, pinned: str = "") -> list[dict]:
     """The images the app role provides itself (everything outside the catalog): ``{ref, build, archive, pull}``."""
     images = []
     for component in components:
-        image = app_image(component, version, project)
+        image = app_image(component, version, project, pinned)
         if image["ref"]:
             images.append({"component": component["name"], "repository": image["image"], "ref": image["ref"],
                            "build": component.get("build") or {}, "archive": component.get("archive") or "",
@@ -124,7 +125,7 @@ def app_jobs(components: list[dict], kind: str, conf: dict) -> list[dict]:
     for component in components:
         if not component.get(kind):
             continue
-        image = app_image(component, conf["version"], conf["project"])
+        image = app_image(component, conf["version"], conf["project"], conf.get("pinned", ""))
         job = {"name": f"{conf['project']}-{component['name']}-{kind}", "image": image["image"], "image_tag": image["tag"],
                "command": list(component[kind]) + ([conf.get("url") or _direct_url(component, conf.get("slot", ""))]
                                                     if kind == "smoke" else []),
@@ -189,9 +190,25 @@ def app_metrics(components: list[dict]) -> list[dict]:
     return jobs
 
 
+def app_images_to_prune(images: list[dict], live: list[str], keep: int) -> list[str]:
+    """Tags beyond the newest KEEP images of each repository (``docker_host_info`` images), never one of LIVE."""
+    by_repo: dict[str, list[tuple[int, str]]] = {}
+    for image in images:
+        for tag in image.get("RepoTags") or []:
+            repository = tag.rsplit(":", 1)[0]
+            by_repo.setdefault(repository, []).append((int(image.get("Created") or 0), tag))
+    prune = []
+    for tags in by_repo.values():
+        for _created, tag in sorted(tags, reverse=True)[keep:]:
+            if tag not in live:
+                prune.append(tag)
+    return sorted(prune)
+
+
 class FilterModule:
     """appstack.platform app filters."""
 
     def filters(self) -> dict[str, Any]:
         return {"app_containers": app_containers, "app_upstreams": app_upstreams, "app_images": app_images,
-                "app_runtime": app_runtime, "app_wired_names": app_wired_names, "app_jobs": app_jobs, "app_metrics": app_metrics}
+                "app_runtime": app_runtime, "app_wired_names": app_wired_names, "app_jobs": app_jobs, "app_metrics": app_metrics,
+                "app_images_to_prune": app_images_to_prune}

@@ -223,6 +223,61 @@ CASES.update({
 })
 
 
+# app (wired to postgres and minio as the dev stack declares them)
+APP_STACK = {"appstack_services": ["postgres", "minio", "app"],
+             "postgres_users": [{"name": "app", "password": "app-secret-1"}], "postgres_databases": [{"name": "app", "owner": "app"}],
+             "minio_users": [{"name": "app", "secret_key": "app-secret-1", "policies": ["readwrite"]}],
+             "minio_buckets": [{"name": "user-uploads"}]}
+APP_HEALTH = {"test": ["CMD", "demo-app", "health"]}
+
+
+def app_component(*processes: dict, **extra: object) -> dict:
+    """A component of the demo app's image with the given processes."""
+    return {"name": "app", "image": "demo-app", "uid": 10001, "healthcheck": APP_HEALTH, "processes": list(processes), **extra}
+
+
+WEB = {"name": "web", "command": ["web"], "replicas": 2, "port": 8000}
+CASES.update({
+    "app_process_without_a_command": (
+        "app", {**APP_STACK, "app_components": [app_component({"name": "web", "port": 8000})]},
+        ["app_components: every process needs a command (a list); missing in web"]),
+    "app_web_without_replicas": (
+        "app", {**APP_STACK, "app_components": [app_component({**WEB, "replicas": 0})]},
+        ["app_components: a web process (one with a port) needs replicas of at least 1"]),
+    "app_env_collides_with_the_wiring": (
+        "app", {**APP_STACK, "app_env": {"DATABASE_URL": "postgresql://elsewhere/app"}},
+        ["app_env: DATABASE_URL is wired from the stack's services already"]),
+    "app_build_context_missing": (
+        "app", {**APP_STACK, "app_components": [app_component(WEB, image="team/api", build={"context": "/nonexistent/api"})]},
+        ["app_components: build context /nonexistent/api does not exist"]),
+    "app_component_name_upper_case": (
+        "app", {**APP_STACK, "app_components": [{**app_component(WEB), "name": "Backend"}]},
+        ["app_components: every name must be lower-case letters, digits and '-'", "'Backend'"]),
+    "app_two_web_processes_in_a_component": (
+        "app", {**APP_STACK, "app_components": [app_component(WEB, {**WEB, "name": "admin", "port": 8001})]},
+        ["app_components: a component has at most one web process"]),
+    "app_port_out_of_range": (
+        "app", {**APP_STACK, "app_components": [app_component({**WEB, "port": 80000})]},
+        ["app_components: a web process's port is between 1 and 65535"]),
+    "app_database_user_not_declared": (
+        "app", {**APP_STACK, "app_postgres_user": "shop"},
+        ["app_postgres_user: shop is not one of postgres_users (app)"]),
+    "app_bucket_not_declared": (
+        "app", {**APP_STACK, "app_minio_bucket": "uploads"},
+        ["app_minio_bucket: uploads is not one of minio_buckets"]),
+    "app_components_named_twice": (
+        "app", {**APP_STACK, "app_components": [app_component(WEB), app_component(WEB)]},
+        ["app_components: component names must be unique"]),
+    "app_env_name_with_a_dash": (
+        "app", {**APP_STACK, "app_env": {"FEATURE-FLAG": "on"}},
+        ["app_env: names of app_env and app_secrets must be environment variable names"]),
+    "app_process_without_a_health_check": (
+        "app", {**APP_STACK, "app_components": [{"name": "app", "image": "demo-app", "processes": [WEB]}]},
+        ["app_components: every process needs a healthcheck"]),
+    "app_negative_drain": (
+        "app", {**APP_STACK, "app_drain_seconds": -1}, ["app_drain_seconds: -1"]),
+})
+
 @pytest.mark.skipif(shutil.which("docker") is None, reason="needs the docker CLI to check nothing was created")
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_bad_input_is_refused_before_anything_changes(case, tmp_path):

@@ -91,3 +91,12 @@ def test_metrics_of_every_replica_in_both_slots():
     assert app.app_metrics(COMPONENTS[:1]) == [
         {"job": "app-web", "dns_names": ["app-web-blue", "app-web-green"], "port": 8000, "metrics_path": "/metrics"},
         {"job": "app-worker", "dns_names": ["app-worker"], "port": 8000, "metrics_path": "/metrics"}]
+
+
+def test_images_beyond_the_newest_kept_are_pruned_but_never_the_live_one():
+    images = [{"RepoTags": ["p/front:1"], "Created": 100}, {"RepoTags": ["p/front:2"], "Created": 200},
+              {"RepoTags": ["p/front:3"], "Created": 300}, {"RepoTags": ["p/front:4"], "Created": 400},
+              {"RepoTags": ["q/api:9"], "Created": 50}]
+    assert app.app_images_to_prune(images, ["p/front:4"], 2) == ["p/front:1", "p/front:2"]
+    # A rollback to an old release keeps it live, whatever its age.
+    assert app.app_images_to_prune(images, ["p/front:1"], 2) == ["p/front:2"]
