@@ -1,12 +1,16 @@
-"""The ops playbooks on a real stack: status (like `docker compose ps`) and teardown (like `docker compose down`)."""
+"""The ops playbooks on a real stack: status (like `docker compose ps`), backup, teardown (like `docker compose down`)."""
 
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from conftest import CONFIG_ROOT, project_state, remove_project, run_playbook, unique_project
+
+BACKUP_ROOT = Path("/tmp/appstack-test-backups")
 
 
 @pytest.fixture(scope="module")
@@ -14,13 +18,15 @@ def stack(tmp_path_factory):
     """PostgreSQL and Redis with their exporters, a project of its own on ports of its own; removed afterwards."""
     project = unique_project("ops")
     base = {"appstack_project": project, "appstack_services": ["postgres", "redis"],
-            "postgres_host_port": 55432, "redis_host_port": 56379}
+            "postgres_host_port": 55432, "redis_host_port": 56379, "postgres_databases": [{"name": "app"}],
+            "appstack_backup_root": str(BACKUP_ROOT / project)}
     try:
         deployed = run_playbook("site.yml", base, tmp_path_factory.mktemp("deploy"))
         assert deployed.returncode == 0, deployed.stdout[-4000:]
         yield base
     finally:
         remove_project(project)
+        shutil.rmtree(BACKUP_ROOT / project, ignore_errors=True)
 
 
 def psql(project: str, sql: str) -> str:
@@ -47,6 +53,17 @@ def test_status_lists_every_container_and_fails_when_one_is_down(stack, tmp_path
         assert f"not running or unhealthy: {project}-redis" in stopped.stdout
     finally:
         subprocess.run(["docker", "start", f"{project}-redis"], check=True, capture_output=True, timeout=60)
+
+
+def test_backup_writes_a_dump_of_each_database_and_a_redis_snapshot(stack, tmp_path):
+    project = stack["appstack_project"]
+    result = run_playbook("playbooks/backup.yml", stack, tmp_path)
+    assert result.returncode == 0, result.stdout[-4000:]
+    files = sorted(path.relative_to(BACKUP_ROOT / project).as_posix() for path in (BACKUP_ROOT / project).rglob("*")
+                   if path.is_file())
+    assert [re.sub(r"\d{8}T\d{6}Z", "STAMP", name) for name in files] == [
+        f"{project}-postgres/app-STAMP.dump", f"{project}-redis/dump-STAMP.rdb"], files
+    assert all((BACKUP_ROOT / project / name).stat().st_size > 0 for name in files)
 
 
 def test_teardown_keeps_the_data_until_removal_is_confirmed(stack, tmp_path):
