@@ -19,7 +19,9 @@ import yaml
 from conftest import ROOT
 
 PASSWORDS = ("vault_postgres_superuser_password", "vault_postgres_app_password", "vault_redis_password",
-             "vault_minio_root_password", "vault_minio_app_secret_key")
+             "vault_minio_root_password", "vault_minio_app_secret_key", "vault_kafka_admin_password",
+             "vault_kafka_app_password", "vault_elasticsearch_password", "vault_elasticsearch_app_password",
+             "vault_grafana_admin_password")
 PROD = str(ROOT / "inventories/prod")
 ENV = {**os.environ, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0"}
 
@@ -75,8 +77,9 @@ def test_prod_with_that_vault_publishes_only_the_edge_proxy(secrets, tmp_path):
     services = yaml.safe_load((tmp_path / "compose.yml").read_text())["services"]
     published = {name: service["ports"] for name, service in services.items() if service.get("ports")}
     assert published == {"appstack-nginx": ["80:8080/tcp", "443:8443/tcp"]}, published
-    # The stack-wide service list (playbooks/group_vars/all) reaches the playbooks in playbooks/.
-    assert {name.split("-")[1] for name in services} == {"postgres", "redis", "nginx", "minio"}, sorted(services)
+    # The whole stack, Grafana from the registry included (the prod inventory's service list).
+    assert {name.split("-")[1] for name in services} == {
+        "postgres", "redis", "kafka", "elasticsearch", "minio", "app", "nginx", "prometheus", "grafana"}, sorted(services)
     # Secrets reached the files, never the compose document (environment or command lines).
     document = (tmp_path / "compose.yml").read_text()
     assert not any(vault[name] in document for name in PASSWORDS)
