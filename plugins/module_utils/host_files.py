@@ -26,3 +26,14 @@ def atomic_write(path: str, data: bytes, owner: int = 0, group: int = 0, mode: i
         if os.path.exists(temporary):
             os.unlink(temporary)
         raise
+
+
+#: The O(record) option of the provisioning modules (documented by the doc fragment appstack.platform.record).
+RECORD_SPEC = dict(type="dict", options=dict(path=dict(type="path", required=True),
+                                             content=dict(type="str", required=True)))
+
+
+def write_record(record: dict | None) -> None:
+    """Write the O(record) file, when asked for, once the declared state was applied."""
+    if record:
+        atomic_write(record["path"], record["content"].encode())

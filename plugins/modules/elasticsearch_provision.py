@@ -28,6 +28,7 @@ description:
 author: appstack platform team
 extends_documentation_fragment:
   - appstack.platform.host
+  - appstack.platform.record
 options:
   container:
     description: Name of the running Elasticsearch container.
@@ -118,14 +119,6 @@ options:
       roles: {description: Roles (declared or built-in)., type: list, elements: str, default: []}
       full_name: {description: Full name., type: str}
       email: {description: E-mail address., type: str}
-  record:
-    description:
-      - A file written (0600, root) once the state was applied - how the deploy remembers which inputs it
-        applied, so a run with the same inputs can leave the node alone (see C(appstack.platform.service)).
-    type: dict
-    suboptions:
-      path: {description: Absolute path on the Docker host., type: path, required: true}
-      content: {description: What it holds (a hash of the inputs)., type: str, required: true}
   socket:
     description: The local Docker daemon's socket.
     type: path
@@ -177,7 +170,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.appstack.platform.plugins.module_utils.docker_socket import DockerSocket, DockerSocketError
 from ansible_collections.appstack.platform.plugins.module_utils.elasticsearch_state import (
     ElasticsearchStateError, Request, error_reason, field_defaults, live_index, plan)
-from ansible_collections.appstack.platform.plugins.module_utils.host_files import atomic_write
+from ansible_collections.appstack.platform.plugins.module_utils.host_files import RECORD_SPEC, write_record
 
 _TEMPLATE = dict(name=dict(type="str", required=True), index_patterns=dict(type="list", elements="str", required=True),
                  priority=dict(type="int", default=200), composed_of=dict(type="list", elements="str", default=[]),
@@ -424,8 +417,7 @@ def main() -> None:
             indices=dict(type="list", elements="dict", default=[], options=_INDEX),
             roles=dict(type="list", elements="dict", default=[], options=_ROLE),
             users=dict(type="list", elements="dict", default=[], options=_USER),
-            record=dict(type="dict", options=dict(path=dict(type="path", required=True),
-                                                  content=dict(type="str", required=True))),
+            record=RECORD_SPEC,
             socket=dict(type="path", default="/var/run/docker.sock"),
         ),
         supports_check_mode=False,
@@ -449,8 +441,7 @@ def main() -> None:
     except ElasticsearchStateError as exc:
         provisioner.fail(str(exc))
     done = provisioner.apply(requests)
-    if params["record"]:
-        atomic_write(params["record"]["path"], params["record"]["content"].encode())
+    write_record(params["record"])
     module.exit_json(changed=bool(done), actions=done)
 
 

@@ -29,6 +29,7 @@ description:
 author: appstack platform team
 extends_documentation_fragment:
   - appstack.platform.host
+  - appstack.platform.record
 options:
   container:
     description: Name of the running broker container (its image carries the Kafka tools, as apache/kafka does).
@@ -107,14 +108,6 @@ options:
           operations: {description: Operations (for example C(read), C(describe_configs))., type: list, elements: str, required: true}
           permission: {description: Allow or deny., type: str, choices: [allow, deny], default: allow}
           host: {description: Client host the ACL applies to., type: str, default: "*"}
-  record:
-    description:
-      - A file written (0600, root) once the state was applied - how the deploy remembers which inputs it
-        applied, so a run with the same inputs can leave the broker alone (see C(appstack.platform.service)).
-    type: dict
-    suboptions:
-      path: {description: Absolute path on the Docker host., type: path, required: true}
-      content: {description: What it holds (a hash of the inputs)., type: str, required: true}
 """
 
 EXAMPLES = r"""
@@ -144,7 +137,7 @@ actions:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.appstack.platform.plugins.module_utils.host_files import atomic_write
+from ansible_collections.appstack.platform.plugins.module_utils.host_files import RECORD_SPEC, write_record
 from ansible_collections.appstack.platform.plugins.module_utils.kafka_state import (
     KafkaStateError, error_text, parse, plan, read_commands, redact, script)
 
@@ -185,8 +178,7 @@ def main() -> None:
             topics=dict(type="list", elements="dict", default=[], options=_TOPIC),
             topics_absent=dict(type="list", elements="str", default=[]),
             users=dict(type="list", elements="dict", default=[], options=_USER),
-            record=dict(type="dict", options=dict(path=dict(type="path", required=True),
-                                                  content=dict(type="str", required=True))),
+            record=RECORD_SPEC,
         ),
         supports_check_mode=False,
     )
@@ -213,8 +205,7 @@ def main() -> None:
                     module.fail_json(msg=f"{params['container']}: {command.what or command.key} failed: "
                                          f"{redact(error_text(text), secrets)}",
                                      actions=[c.what for c in changes if c.what and results.get(c.key, (1,))[0] == 0])
-    if params["record"]:
-        atomic_write(params["record"]["path"], params["record"]["content"].encode())
+    write_record(params["record"])
     module.exit_json(changed=bool(changes), actions=[c.what for c in changes if c.what])
 
 

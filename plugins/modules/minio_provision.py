@@ -27,6 +27,7 @@ description:
 author: appstack platform team
 extends_documentation_fragment:
   - appstack.platform.host
+  - appstack.platform.record
 options:
   container:
     description: Name of the running MinIO container (its image carries C(mc), as the official one does).
@@ -103,14 +104,6 @@ options:
           access_key: {description: Access key., type: str, required: true}
           secret_key: {description: Secret key, 8 to 40 characters., type: str, required: true}
           policy: {description: A custom policy of O(policies) restricting the account; empty inherits the user's., type: str}
-  record:
-    description:
-      - A file written (0600, root) once the state was applied - how the deploy remembers which inputs it
-        applied, so a run with the same inputs can leave the server alone (see C(appstack.platform.service)).
-    type: dict
-    suboptions:
-      path: {description: Absolute path on the Docker host., type: path, required: true}
-      content: {description: What it holds (a hash of the inputs)., type: str, required: true}
 """
 
 EXAMPLES = r"""
@@ -146,7 +139,7 @@ actions:
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.appstack.platform.plugins.module_utils.host_files import atomic_write
+from ansible_collections.appstack.platform.plugins.module_utils.host_files import RECORD_SPEC, write_record
 from ansible_collections.appstack.platform.plugins.module_utils.minio_state import (
     MinioStateError, error_text, parse, plan, read_commands, redact, script)
 
@@ -190,8 +183,7 @@ def main() -> None:
             buckets=dict(type="list", elements="dict", default=[], options=_BUCKET),
             policies=dict(type="dict", default={}),
             users=dict(type="list", elements="dict", default=[], options=_USER),
-            record=dict(type="dict", options=dict(path=dict(type="path", required=True),
-                                                  content=dict(type="str", required=True))),
+            record=RECORD_SPEC,
         ),
         supports_check_mode=False,
     )
@@ -213,8 +205,7 @@ def main() -> None:
             if code != 0:
                 module.fail_json(msg=f"{params['container']}: {command.what} failed: {redact(error_text(text), secrets)}",
                                  actions=[c.what for c in changes if results.get(c.key, (1,))[0] == 0])
-    if params["record"]:
-        atomic_write(params["record"]["path"], params["record"]["content"].encode())
+    write_record(params["record"])
     module.exit_json(changed=bool(changes), actions=[c.what for c in changes])
 
 

@@ -20,6 +20,7 @@ description:
 author: appstack platform team
 extends_documentation_fragment:
   - appstack.platform.host
+  - appstack.platform.record
 options:
   container:
     description: Name of the running PostgreSQL container.
@@ -45,14 +46,6 @@ options:
     description: Host file holding the key the salts are derived with; created (random, 0600, root) when missing.
     type: path
     required: true
-  record:
-    description:
-      - A file written (0600, root) once the script succeeded - how the deploy remembers which inputs it
-        applied, so a run with the same inputs can leave the server alone (see C(appstack.platform.service)).
-    type: dict
-    suboptions:
-      path: {description: Absolute path on the Docker host., type: path, required: true}
-      content: {description: What it holds (a hash of the inputs)., type: str, required: true}
 """
 
 EXAMPLES = r"""
@@ -74,7 +67,7 @@ stdout:
 import re
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.appstack.platform.plugins.module_utils.host_files import atomic_write
+from ansible_collections.appstack.platform.plugins.module_utils.host_files import RECORD_SPEC, atomic_write, write_record
 from ansible_collections.appstack.platform.plugins.module_utils.scram import new_key, role_verifier
 
 _ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -89,8 +82,7 @@ def main() -> None:
             script=dict(type="str", required=True),
             passwords=dict(type="dict", default={}, no_log=True),
             salt_key=dict(type="path", required=True, no_log=False),
-            record=dict(type="dict", options=dict(path=dict(type="path", required=True),
-                                                  content=dict(type="str", required=True))),
+            record=RECORD_SPEC,
         ),
         supports_check_mode=False,
     )
@@ -113,8 +105,7 @@ def main() -> None:
         data=header + params["script"])
     if rc != 0:
         module.fail_json(msg=f"provisioning failed in {params['container']}: {err.strip()}", rc=rc, stdout=out)
-    if params["record"]:
-        atomic_write(params["record"]["path"], params["record"]["content"].encode())
+    write_record(params["record"])
     module.exit_json(changed="APPSTACK_CHANGED" in out, stdout=out)
 
 
