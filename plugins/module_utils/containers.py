@@ -261,6 +261,8 @@ def job_args(job: dict, stack: dict, image_ref: str) -> dict:
         "pids_limit": int(job.get("pids_limit") or 512),
         "detach": False,
         "cleanup": True,
+        # An image's VOLUME that the job does not mount gets an anonymous volume: removed with the job.
+        "keep_volumes": False,
         "recreate": True,
         "state": "started",
         "output_logs": True,

@@ -390,7 +390,8 @@ class Provisioner:
 
     def _remove(self, name: str) -> None:
         try:
-            self.docker.request("DELETE", "/containers/{}", name, params={"force": "1"})
+            # v=1: the anonymous volumes of the image's VOLUMEs go too (never a named volume)
+            self.docker.request("DELETE", "/containers/{}", name, params={"force": "1", "v": "1"})
         except DockerSocketError as exc:
             if exc.status != 404:
                 raise

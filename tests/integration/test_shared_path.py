@@ -12,6 +12,7 @@ import json
 import re
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 from conftest import project_state, remove_project, run_playbook, unique_project
@@ -102,14 +103,23 @@ def test_a_change_to_one_container_recreates_only_it(pair, tmp_path):
 
 
 def test_a_job_runs_hardened_on_the_project_network_and_is_removed(pair, tmp_path):
+    # The redis image declares VOLUME /data, which the job does not mount: Docker gives it an anonymous
+    # volume, and the job leaves a marker there so that a volume left behind would be found.
+    marker = f"job-marker-{pair}"
     job = {"name": f"{pair}-pair-job", "image": "redis", "uid": 999, "entrypoint": ["sh", "-c"],
-           "command": [f"grep -E '^(CapEff|NoNewPrivs)' /proc/self/status; "
+           "command": [f"grep -E '^(CapEff|NoNewPrivs)' /proc/self/status; touch /data/{marker}; "
                        f"REDISCLI_AUTH={PASSWORD} redis-cli --no-auth-warning -h pair-a PING"]}
     result = run_playbook("tests/integration/playbooks/job.yml", {"job": job, "appstack_project": pair}, tmp_path, extra=("-v",))
     assert result.returncode == 0, result.stdout[-3000:]
     assert re.search(r"CapEff:\s+0{16}\b", result.stdout) and re.search(r"NoNewPrivs:\s+1\b", result.stdout), result.stdout[-2000:]
     assert "PONG" in result.stdout
     assert not exists(f"{pair}-pair-job")
+    dangling = subprocess.run(["docker", "volume", "ls", "-q", "--filter", "dangling=true"],
+                              capture_output=True, text=True, check=True, timeout=60).stdout.split()
+    left = [volume for volume in dangling if (Path(subprocess.run(
+        ["docker", "volume", "inspect", "--format", "{{.Mountpoint}}", volume],
+        capture_output=True, text=True, timeout=60).stdout.strip() or "/nonexistent") / marker).exists()]
+    assert left == [], f"the job's anonymous volume was left behind: {left}"
 
 
 def test_a_failing_job_fails_with_its_output(pair, tmp_path):

@@ -112,6 +112,8 @@ def test_jobs_are_hardened_removed_afterwards_and_read_a_services_secrets():
                               STACK, "appstack/postgres:17")
     assert job["cap_drop"] == ["ALL"] and job["security_opts"] == ["no-new-privileges:true"]
     assert job["detach"] is False and job["cleanup"] is True and job["user"] == "999:999"
+    # the anonymous volume of an image VOLUME the job does not mount goes with it; named volumes never do
+    assert job["keep_volumes"] is False
     assert {"type": "bind", "source": "/etc/appstack/p-db/secrets", "target": "/run/secrets", "read_only": True} in job["mounts"]
 
 
