@@ -20,6 +20,14 @@ def image_ref(image: str, catalog: dict, requested_tag: str | None = None, sourc
         raise AnsibleFilterError(str(exc)) from exc
 
 
+def image_recipe_hash(image: str, catalog: dict, recipes_dir: str, base_hash: str) -> str:
+    """The recipe hash of IMAGE: its recipe directory (catalog ``recipe``, else its own name), the base image's
+    hash and, for an image built from a stage of another image's recipe, that stage (catalog ``target``)."""
+    entry = catalog[image]
+    extras = ["base=" + base_hash] + (["target=" + entry["target"]] if entry.get("target") else [])
+    return recipe_hash(os.path.join(recipes_dir, entry.get("recipe", image)), *extras)
+
+
 def factory_refs(wanted: list, catalog: dict, namespace: str, recipes_dir: str, base_hash: str = "",
                  source: str = "") -> list[dict]:
     """Each wanted image once, with its source, its catalog tag and (given the base hash, for an image the factory
@@ -36,7 +44,7 @@ def factory_refs(wanted: list, catalog: dict, namespace: str, recipes_dir: str, 
         ref = {"name": name, "catalog_ref": f"{namespace}/{name}:{catalog[name]['tag']}",
                "source": (item.get("source") if isinstance(item, dict) else None) or source or ("build" if base_hash else "")}
         if base_hash and ref["source"] in ("build", ""):
-            digest = recipe_hash(os.path.join(recipes_dir, name), "base=" + base_hash)
+            digest = image_recipe_hash(name, catalog, recipes_dir, base_hash)
             ref["hash_ref"] = f"{ref['catalog_ref']}-{digest[:12]}"
         refs.append(ref)
     return refs
@@ -79,6 +87,6 @@ class FilterModule:
     """appstack.platform image filters."""
 
     def filters(self) -> dict:
-        return {"image_ref": image_ref, "factory_refs": factory_refs, "missing_images": missing_images,
-                "factory_refusals": factory_refusals, "image_source": image_source,
+        return {"image_ref": image_ref, "factory_refs": factory_refs, "image_recipe_hash": image_recipe_hash,
+                "missing_images": missing_images, "factory_refusals": factory_refusals, "image_source": image_source,
                 "image_sources_errors": image_sources_errors}

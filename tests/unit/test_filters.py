@@ -110,6 +110,13 @@ def test_factory_refs_and_missing_images(tmp_path):
     split = [{"Id": "sha:1", "RepoTags": [refs[0]["hash_ref"]]}, {"Id": "sha:2", "RepoTags": [refs[0]["catalog_ref"]]}]
     assert images.missing_images(refs, split) == ["postgres"]
     assert images.missing_images(refs, []) == ["postgres"]
+    # An image built from a stage of another image's recipe: that recipe's hash, told apart by the stage.
+    staged = {**CATALOG, "client": {"tag": "1", "recipe": "postgres", "target": "client"}}
+    client = images.factory_refs(["client"], staged, "appstack", str(tmp_path), "b" * 64)[0]["hash_ref"]
+    assert client.startswith("appstack/client:1-") and client[-12:] != refs[0]["hash_ref"][-12:]
+    assert images.image_recipe_hash("client", staged, str(tmp_path), "b" * 64)[:12] == client[-12:]
+    (tmp_path / "postgres" / "Dockerfile").write_text("FROM base AS client\n")
+    assert images.factory_refs(["client"], staged, "appstack", str(tmp_path), "b" * 64)[0]["hash_ref"] != client
     # Archive mode knows no recipe hash: the catalog tag is enough.
     plain = images.factory_refs(["postgres"], CATALOG, "appstack", str(tmp_path))
     assert "hash_ref" not in plain[0] and images.missing_images(plain, [{"Id": "x", "RepoTags": ["appstack/postgres:17"]}]) == []

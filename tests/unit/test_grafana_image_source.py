@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -50,10 +51,17 @@ def test_the_factory_refuses_grafana_in_build_mode_with_the_two_ways_that_work()
 
 
 def test_every_image_with_a_recipe_is_buildable_and_grafana_has_none():
-    recipes = {p.name for p in (ROOT / "roles/image_factory/files/recipes").iterdir() if p.is_dir()}
+    recipes_dir = ROOT / "roles/image_factory/files/recipes"
+    recipes = {p.name for p in recipes_dir.iterdir() if p.is_dir()}
     buildable = {name for name, entry in CATALOG.items() if "build" not in entry}
-    assert buildable <= recipes and set(CATALOG) - recipes == {"grafana"}
-    assert CATALOG["grafana"]["build"] is False
+    recipe_of = {name: CATALOG[name].get("recipe", name) for name in buildable}
+    assert set(recipe_of.values()) == recipes
+    assert set(CATALOG) - buildable == {"grafana"} and CATALOG["grafana"]["build"] is False
+    # An image built from a stage of another image's recipe names a stage that recipe has.
+    for name, recipe in recipe_of.items():
+        if recipe != name:
+            stages = re.findall(r"(?im)^FROM\s+\S+\s+AS\s+(\S+)", (recipes_dir / recipe / "Dockerfile").read_text())
+            assert CATALOG[name]["target"] in stages, name
 
 
 def test_refusals_and_refs_follow_each_wanted_images_source(tmp_path):
