@@ -43,6 +43,12 @@ def test_image_metadata(docker_resources: DockerResources):
     # the storage tool works and makes cluster ids
     cid = docker_resources.run_once(IMAGE, "kafka-storage.sh", "random-uuid").stdout.strip()
     assert len(cid) == 22
+    # Every JVM of the image maps the class-data-sharing archive: -Xshare:on fails a JVM that cannot,
+    # and the class log names the archive as the source of the tools' classes.
+    shared = docker_resources.run_once(IMAGE, "kafka-storage.sh", "random-uuid",
+                                       args=["-e", "KAFKA_OPTS=-Xshare:on -Xlog:class+load=info"]).stdout
+    assert "kafka.tools.StorageTool source: shared objects file" in shared
+    assert "kafka.server.KafkaConfig source: shared objects file" in shared
 
 
 def test_default_single_node_produce_consume(env: DockerResources):
