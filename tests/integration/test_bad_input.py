@@ -302,3 +302,13 @@ def test_the_shared_path_refuses_to_run_without_a_calling_role(tmp_path):
     assert result.returncode != 0
     assert "appstack.platform.service is the shared path of the service roles and runs only from one of them" in result.stdout
     assert project_resources(project) == []
+
+
+def test_the_image_factory_refuses_fewer_than_one_build_at_a_time(tmp_path):
+    """Builds side by side below 1 is refused by name before any recipe is copied or image built."""
+    work = tmp_path / "factory"
+    result = run_playbook("playbooks/images.yml",
+                          {"image_factory_parallel_builds": 0, "image_factory_build_dir": str(work)}, tmp_path, timeout=300)
+    assert result.returncode != 0
+    assert "image_factory_parallel_builds: 0 must be at least 1" in result.stdout, result.stdout[-3000:]
+    assert not work.exists()
