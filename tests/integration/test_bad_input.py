@@ -312,3 +312,19 @@ def test_the_image_factory_refuses_fewer_than_one_build_at_a_time(tmp_path):
     assert result.returncode != 0
     assert "image_factory_parallel_builds: 0 must be at least 1" in result.stdout, result.stdout[-3000:]
     assert not work.exists()
+
+
+def test_archive_mode_reads_the_stack_wide_archive_directory(tmp_path):
+    """appstack_image_archive_dir is where archive mode looks: a missing archive is named there, nothing loaded."""
+    archives = tmp_path / "archives"
+    play = tmp_path / "load.yml"
+    play.write_text(
+        "- hosts: docker_hosts\n  gather_facts: false\n  tasks:\n"
+        "    - ansible.builtin.include_role:\n        name: appstack.platform.image_factory\n        tasks_from: load.yml\n"
+        "      vars:\n        image_factory_image: grafana\n")
+    # A namespace of its own: no host has <namespace>/grafana:12.2, whatever it loaded before.
+    result = run_playbook(str(play), {"appstack_image_archive_dir": str(archives),
+                                      "image_factory_namespace": unique_project("archive")}, tmp_path, timeout=300)
+    assert result.returncode != 0
+    assert f"{archives}/grafana-12.2.tar is missing" in result.stdout, result.stdout[-3000:]
+    assert not archives.exists()
