@@ -42,7 +42,6 @@ import io
 import json
 import os
 import re
-import shutil
 import subprocess
 import tarfile
 import time
@@ -50,6 +49,8 @@ import uuid
 from typing import Any, Callable, Iterable, Iterator, Mapping, TypeVar
 
 import pytest
+# Shared with the unit test that runs promtool (tests/image_checks.py).
+from image_checks import docker_available, image_exists, require_image  # noqa: F401
 
 T = TypeVar("T")
 
@@ -98,41 +99,6 @@ def docker(
             f"{' '.join(cmd)} failed (rc={proc.returncode})\nstdout: {out[-3000:]}\nstderr: {err[-3000:]}"
         )
     return proc
-
-
-_docker_ok: bool | None = None
-
-
-def docker_available() -> bool:
-    """True if the docker CLI exists and the daemon answers (cached)."""
-    global _docker_ok
-    if _docker_ok is None:
-        if shutil.which(DOCKER) is None:
-            _docker_ok = False
-        else:
-            try:
-                _docker_ok = docker("version", "--format", "{{.Server.Version}}", check=False, timeout=20).returncode == 0
-            except DockerCommandError:
-                _docker_ok = False
-    return _docker_ok
-
-
-def image_exists(ref: str) -> bool:
-    """True if image REF exists locally."""
-    return docker("image", "inspect", ref, check=False, timeout=30).returncode == 0
-
-
-def require_image(ref: str) -> None:
-    """Skip the calling test unless docker works and image REF exists locally.
-
-    With APPSTACK_REQUIRE_IMAGES=1 (the project's test command) a missing image fails instead:
-    CI builds every image first, so a skip there would hide a broken factory.
-    """
-    missing = pytest.fail if os.environ.get("APPSTACK_REQUIRE_IMAGES") == "1" else pytest.skip
-    if not docker_available():
-        missing(f"docker CLI/daemon not available (needed for {ref})")
-    if not image_exists(ref):
-        missing(f"image {ref} is not present; build it first: ansible-playbook playbooks/images.yml")
 
 
 def image_config(ref: str) -> dict:

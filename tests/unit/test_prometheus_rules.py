@@ -3,12 +3,10 @@ rules as the role renders them, run by the promtool of the Prometheus image the 
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 
-import pytest
 import yaml
+from image_checks import require_image
 from test_prometheus_targets import plan_of
 
 IMAGE = "appstack/prometheus:3.13"
@@ -77,19 +75,9 @@ TESTS = {
 }
 
 
-def _promtool_ready() -> bool:
-    """True when the docker CLI and the Prometheus image are present."""
-    if shutil.which("docker") is None:
-        return False
-    return subprocess.run(["docker", "image", "inspect", IMAGE], capture_output=True, timeout=60).returncode == 0
-
-
 def test_the_shipped_alerts_fire_on_their_conditions_and_only_then(tmp_path):
-    # The test command runs this file after the image factory, with APPSTACK_REQUIRE_IMAGES=1: there a
-    # missing image fails, so a broken factory cannot turn this test into a skip.
-    if not _promtool_ready():
-        missing = pytest.fail if os.environ.get("APPSTACK_REQUIRE_IMAGES") == "1" else pytest.skip
-        missing(f"needs the docker CLI and {IMAGE} (the image factory builds it)")
+    # The test command runs this file after the image factory, with APPSTACK_REQUIRE_IMAGES=1.
+    require_image(IMAGE)
     errors, planned = plan_of()
     assert errors == []
     (tmp_path / "appstack.rules.yml").write_text(planned["appstack-prometheus"]["files"]["appstack.rules.yml"])
