@@ -63,6 +63,13 @@ def project_resources(project: str) -> list[str]:
         path for path in state["files"] if path.startswith(f"{CONFIG_ROOT}/")]
 
 
+def volumes_holding(marker: str) -> list[str]:
+    """Dangling volumes (used by no container) with a file named MARKER at their top: what a removed container
+    left behind in an anonymous volume."""
+    return [volume for volume in _docker("volume", "ls", "-q", "--filter", "dangling=true")
+            if (Path(_docker("volume", "inspect", "--format", "{{.Mountpoint}}", volume)[0]) / marker).exists()]
+
+
 def remove_project(project: str) -> None:
     """Remove PROJECT's containers, volumes, network and config directories."""
     label = f"label=org.appstack.project={project}"

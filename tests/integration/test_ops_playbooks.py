@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import CONFIG_ROOT, project_state, remove_project, run_playbook, unique_project
+from conftest import CONFIG_ROOT, project_state, remove_project, run_playbook, unique_project, volumes_holding
 
 BACKUP_ROOT = Path("/tmp/appstack-test-backups")
 
@@ -71,11 +71,18 @@ def test_teardown_keeps_the_data_until_removal_is_confirmed(stack, tmp_path):
     psql(project, "CREATE TABLE kept (n int); INSERT INTO kept VALUES (42)")
     volumes = project_state(project)["volumes"]
     assert volumes
+    # A client container of the project (as the scenarios start) with the redis image's VOLUME /data not
+    # mounted: Docker gives it an anonymous volume, which no later container can reach. Teardown removes it.
+    marker = f"client-marker-{project}"
+    subprocess.run(["docker", "run", "-d", "--name", f"{project}-client", "--label", f"org.appstack.project={project}",
+                    "--entrypoint", "sh", "appstack/redis:8.0", "-c", f"touch /data/{marker} && sleep 600"],
+                   capture_output=True, check=True, timeout=60)
 
     down = run_playbook("playbooks/teardown.yml", stack, tmp_path)
     assert down.returncode == 0, down.stdout[-4000:]
     after = project_state(project)
     assert after["containers"] == [] and after["networks"] == [] and after["volumes"] == volumes, after
+    assert volumes_holding(marker) == [], "teardown left the client container's anonymous volume behind"
     assert list(CONFIG_ROOT.glob(f"{project}-*")), "the config and secrets were kept"
 
     up = run_playbook("site.yml", stack, tmp_path)

@@ -12,10 +12,9 @@ import json
 import re
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
-from conftest import project_state, remove_project, run_playbook, unique_project
+from conftest import project_state, remove_project, run_playbook, unique_project, volumes_holding
 
 ROLE = "tests/integration/playbooks/role.yml"
 PASSWORD = "pair-secret-one"
@@ -114,12 +113,7 @@ def test_a_job_runs_hardened_on_the_project_network_and_is_removed(pair, tmp_pat
     assert re.search(r"CapEff:\s+0{16}\b", result.stdout) and re.search(r"NoNewPrivs:\s+1\b", result.stdout), result.stdout[-2000:]
     assert "PONG" in result.stdout
     assert not exists(f"{pair}-pair-job")
-    dangling = subprocess.run(["docker", "volume", "ls", "-q", "--filter", "dangling=true"],
-                              capture_output=True, text=True, check=True, timeout=60).stdout.split()
-    left = [volume for volume in dangling if (Path(subprocess.run(
-        ["docker", "volume", "inspect", "--format", "{{.Mountpoint}}", volume],
-        capture_output=True, text=True, timeout=60).stdout.strip() or "/nonexistent") / marker).exists()]
-    assert left == [], f"the job's anonymous volume was left behind: {left}"
+    assert volumes_holding(marker) == [], "the job's anonymous volume was left behind"
 
 
 def test_a_failing_job_fails_with_its_output(pair, tmp_path):
