@@ -45,12 +45,17 @@ class ActionModule(ActionBase):
             return self._fail(result, short_message(exc))
 
         diffs: list[dict] = []
+        self._notes: list[str] = []
+        self._saved: dict[str, list[dict]] = {}
         failure = (self._prepare(planned, steps, conf, task_vars, result, diffs)
                    or self._test_and_promote(planned, conf, task_vars, result)
                    or self._start(planned, conf, task_vars, result, diffs)
                    or self._wait(conf, task_vars, result)
                    or self._reload(task_vars, result)
                    or self._configure(planned, steps, conf, task_vars, result))
+        failure = self._settle(conf, task_vars, failure)
+        if self._notes:
+            result["warnings"] = list(self._notes)
         if failure:
             return self._fail(result, failure)
         if diffs and self._task.diff:
@@ -83,32 +88,40 @@ class ActionModule(ActionBase):
         return None
 
     def _test_and_promote(self, planned: list[dict], conf: dict, task_vars: dict, result: dict) -> str | None:
-        """For containers that reload: test the staged files in a one-off container of the same image, then put them
-        live. A failed test leaves the live files, and so the running service, as they were."""
+        """Every container's files were staged: where they differ from the live ones, test them in a one-off container
+        of the new image (when the engine has a test and the service runs), then put them live, keeping the live ones
+        of a running container until its new one is healthy. A failed test leaves the running service untouched."""
         self._to_reload: list[dict] = []
         differ = set(self._prepared.get("dirs_differ") or [])
         states = self._prepared.get("containers") or {}
-        promote: dict[str, list] = {"files": [], "secret_files": [], "prune": []}
+        promote: dict[str, list] = {"files": [], "secret_files": [], "prune": [], "snapshots": []}
         for item in planned:
             spec = item["spec"]
-            live = {kind: f"{containers.directory(spec, conf['config_root'])}/{kind}" for kind in ("config", "secrets")}
-            if not spec.get("reload") or not differ & set(live.values()):
+            live = containers.staged(spec, conf["config_root"])
+            if not differ & set(live):
                 continue
             result["changed"] = True
             if self._task.check_mode:
                 continue
             # Without a running container there is nothing to protect: it reads the files at its start and the
             # health gate judges them (with the container's own error lines), which spares a one-off container.
-            if (states.get(spec["name"]) or {}).get("running"):
+            running = (states.get(spec["name"]) or {}).get("running")
+            if running and containers.config_test(spec):
                 failure = self._test(item, conf, task_vars)
                 if failure:
                     return failure
+            if running:
+                saved = containers.saved(spec, conf["config_root"])
+                promote["snapshots"] += [{"source": path, "target": copy} for path, copy in saved.items()]
+                self._saved[spec["name"]] = [{"saved": copy, "live": path} for path, copy in saved.items()]
             uid, gid = spec.get("uid", 0), spec.get("gid", spec.get("uid", 0))
-            layout = file_layout(item, live, uid, gid)
+            layout = file_layout(item, {kind: f"{containers.directory(spec, conf['config_root'])}/{kind}"
+                                        for kind in ("config", "secrets")}, uid, gid)
             promote["files"] += layout["files"]
             promote["secret_files"] += layout["secret_files"]
-            promote["prune"] += list(live.values())
-            self._to_reload.append(item)
+            promote["prune"] += list(live)
+            if spec.get("reload"):
+                self._to_reload.append(item)
         if promote["prune"]:
             promoted = self._module("appstack.platform.prepare_host", promote, task_vars, timing="promote")
             if promoted.get("failed"):
@@ -116,9 +129,9 @@ class ActionModule(ActionBase):
         return None
 
     def _test(self, item: dict, conf: dict, task_vars: dict) -> str | None:
-        """Run the container's reload test on the staged files in a one-off container of the same image."""
+        """Run the container's configuration test on the staged files in a one-off container of the new image."""
         spec = item["spec"]
-        test = containers.reload_test_args(spec, conf, item["image_ref"])
+        test = containers.config_test_args(spec, conf, item["image_ref"])
         start = time.monotonic()
         # Straight, not through _module: the failure message needs the test container's output.
         outcome = self._execute_module(module_name="community.docker.docker_container", module_args=test, task_vars=task_vars)
@@ -126,8 +139,9 @@ class ActionModule(ActionBase):
         if not outcome.get("failed"):
             return None
         output = (outcome.get("container") or {}).get("Output") or outcome.get("msg", "")
-        return (f"{spec['name']}: the new configuration failed its test ({' '.join(spec['reload']['test'])}); "
-                f"the running service and its files are unchanged:\n{output.strip()}")
+        return (f"{spec['role']}: {spec['name']}: the new configuration failed its test "
+                f"({' '.join(containers.config_test(spec)['test'])}); the running service and its files are unchanged:\n"
+                f"{output.strip()}")
 
     def _reload(self, task_vars: dict, result: dict) -> str | None:
         """Reload each running container whose tested files went live (a recreated one read them at its start)."""
@@ -144,48 +158,175 @@ class ActionModule(ActionBase):
         return None
 
     def _start(self, planned: list[dict], conf: dict, task_vars: dict, result: dict, diffs: list) -> str | None:
-        """docker_container for every container not already exactly as described and healthy."""
+        """docker_container for every container not already exactly as described; a running, healthy one it will
+        replace is set aside first, to come back if its replacement fails. A described container whose health is
+        stale gets its checks re-armed, an unhealthy one is restarted once. What fails is kept for the wait."""
         self._to_wait: list[dict] = []
-        pending = []
+        self._aside: dict[str, dict] = {}
+        self._heals: dict[str, dict] = {}
+        self._failed: dict[str, str] = {}
+        self._timeouts = {item["spec"]["name"]: int(item["spec"]["healthy_timeout"]) for item in planned}
+        self._roles = {item["spec"]["name"]: item["spec"]["role"] for item in planned}
         states, images = self._prepared.get("containers") or {}, self._prepared.get("images") or {}
+        pending = []
         for item in planned:
             name = item["spec"]["name"]
-            state = states.get(name)
-            if not conf["full_compare"] and containers.is_current(item["args"], state, images.get(item["image_ref"])):
-                result["containers"][name] = {"changed": False, "id": state["id"], "health": state["health"]}
-            else:
-                pending.append(item)
-        if self._task.check_mode and f"network/{conf['network']}" in (self._prepared.get("created") or []):
-            # No network yet, so nothing of the stack exists: every container would be created.
-            for item in pending:
-                result["containers"][item["spec"]["name"]] = {"changed": True, "id": None, "health": None}
-            result["changed"] |= bool(pending)
-            return None
+            state, image_id = states.get(name), images.get(item["image_ref"])
+            described = containers.is_described(item["args"], state, image_id)
+            runs = bool(state and state.get("running") and not state.get("restarting"))
+            health = (state or {}).get("health")
+            if described and runs and health in ("stale", "unhealthy"):
+                self._heals[name] = {"op": "rearm" if health == "stale" else "restart", "said": state.get("health_output") or ""}
+                result["containers"][name] = {"changed": False, "id": state["id"], "health": health}
+                if not conf["full_compare"]:
+                    continue
+            elif described and runs and health in ("healthy", None) and not conf["full_compare"]:
+                result["containers"][name] = {"changed": False, "id": state["id"], "health": health}
+                continue
+            elif not described and runs and health in ("healthy", None):
+                self._aside[name] = {"change": containers.what_changed(item["args"], state, image_id)}
+            elif not state and name in (self._prepared.get("previous") or []):
+                # A copy left by a run that stopped half-way is the last good one while its container is missing.
+                self._aside[name] = {"change": "its container, which an earlier run left missing"}
+            pending.append(item)
+        if self._task.check_mode:
+            result["changed"] |= bool(self._heals)
+            if f"network/{conf['network']}" in (self._prepared.get("created") or []):
+                # No network yet, so nothing of the stack exists: every container would be created.
+                for item in pending:
+                    result["containers"][item["spec"]["name"]] = {"changed": True, "id": None, "health": None}
+                result["changed"] |= bool(pending)
+                return None
+        failure = self._set_aside(conf, task_vars)
+        if failure:
+            return failure
         for item, outcome in self._run_containers(pending, task_vars):
             name = item["spec"]["name"]
             if outcome.get("failed"):
-                return f"{name}: {outcome.get('msg', 'could not run the container')}"
+                self._failed[name] = f"{name}: {outcome.get('msg', 'could not run the container')}"
+                continue
             container = outcome.get("container") or {}
             health = ((container.get("State") or {}).get("Health") or {}).get("Status")
             result["containers"][name] = {"changed": bool(outcome.get("changed")), "id": container.get("Id"), "health": health}
             result["changed"] |= bool(outcome.get("changed"))
             diffs.extend(_as_list(outcome.get("diff")))
-            if outcome.get("changed") or health not in (None, "healthy"):
-                self._to_wait.append({"name": name, "timeout": int(item["spec"]["healthy_timeout"])})
+            if (outcome.get("changed") or health not in (None, "healthy")) and name not in self._heals:
+                self._to_wait.append({"name": name, "timeout": self._timeouts[name]})
+        self._heal(self._heals, conf, task_vars, result)
         return None
 
-    def _wait(self, conf: dict, task_vars: dict, result: dict) -> str | None:
-        """One wait for every container started or not yet healthy (nothing is started in check mode)."""
-        if not self._to_wait or self._task.check_mode:
+    def _set_aside(self, conf: dict, task_vars: dict) -> str | None:
+        """Stop each running container about to be replaced and keep it as <name>-previous."""
+        running = [name for name, aside in self._aside.items() if "change" in aside
+                   and name in (self._prepared.get("containers") or {})]
+        if not running or self._task.check_mode:
             return None
-        waited = self._module("appstack.platform.wait_healthy",
-                              {"containers": self._to_wait, "log_lines": int(conf["log_lines"])}, task_vars, timing="wait")
-        if waited.get("failed"):
-            return waited.get("msg", "containers did not become healthy")
+        outcome = self._lifecycle([{"op": "set_aside", "container": name, "stop_timeout": int(conf["stop_timeout"])}
+                                   for name in running], task_vars, "set aside")
+        for entry in outcome.get("results") or []:
+            if entry.get("ok"):
+                self._aside[entry["container"]]["at"] = entry["at"]
+            else:
+                self._aside.pop(entry["container"], None)
+        return outcome.get("msg") if outcome.get("failed") else None
+
+    def _heal(self, heals: dict[str, dict], conf: dict, task_vars: dict, result: dict) -> None:
+        """Re-arm stale health checks and restart unhealthy containers once; the wait then judges them."""
+        if not heals or self._task.check_mode:
+            return
+        outcome = self._lifecycle([{"op": heal["op"], "container": name, "stop_timeout": int(conf["stop_timeout"])}
+                                   for name, heal in sorted(heals.items())], task_vars, "heal")
+        result["changed"] = True
+        for entry in outcome.get("results") or []:
+            name = entry["container"]
+            if not entry.get("ok"):
+                self._failed[name] = f"{name}: {entry['msg']} (its last health check said: {heals[name]['said'] or 'nothing'})"
+                continue
+            heals[name]["done"] = entry["op"]
+            wait = {"name": name, "timeout": self._timeouts[name]}
+            if entry["op"] == "restart":
+                result["containers"][name]["changed"] = True
+                self._notes.append(f"{name} was unhealthy (its last health check said: {heals[name]['said'] or 'nothing'}); "
+                                   "restarted it once")
+            else:
+                wait["fresh_since"] = entry["at"]
+                self._notes.append(f"{name}: Docker had stopped running its health checks (its status was stale, as after a "
+                                   "daemon restart on Docker 20.10); re-armed them (pause and unpause) and waited for a new "
+                                   "verdict")
+            self._to_wait.append(wait)
+
+    def _wait(self, conf: dict, task_vars: dict, result: dict) -> str | None:
+        """One wait for every container started, restarted or re-armed (nothing is started in check mode). A re-armed
+        one that Docker then judges unhealthy is restarted once and waited for again. Fails with everything that
+        failed since the start."""
+        if self._to_wait and not self._task.check_mode:
+            waited = self._wait_for(self._to_wait, conf, task_vars, result)
+            failed = set(waited.get("failed") or [])
+            again = {name: {"op": "restart", "said": "unhealthy once its health checks ran again"}
+                     for name in failed if self._heals.get(name, {}).get("done") == "rearm"}
+            if waited.get("failed") and failed - set(again):
+                self._failed.update({name: "" for name in failed - set(again)})
+                self._failed["_wait"] = waited.get("msg", "containers did not become healthy")
+            if again:
+                self._to_wait = []
+                self._heal(again, conf, task_vars, result)
+                if self._to_wait:
+                    retried = self._wait_for(self._to_wait, conf, task_vars, result)
+                    if retried.get("failed"):
+                        self._failed.update({name: "" for name in retried["failed"]})
+                        self._failed["_retry"] = retried.get("msg", "")
+        if not self._failed:
+            return None
+        return "\n".join(msg for _name, msg in sorted(self._failed.items()) if msg)
+
+    def _wait_for(self, wanted: list[dict], conf: dict, task_vars: dict, result: dict) -> dict:
+        waited = self._module("appstack.platform.wait_healthy", {"containers": wanted, "log_lines": int(conf["log_lines"])},
+                              task_vars, timing="wait")
         for name, status in (waited.get("containers") or {}).items():
-            result["containers"][name]["health"] = status
-        result["waited"] = waited.get("waited")
-        return None
+            if name in result["containers"]:
+                result["containers"][name]["health"] = status
+        result["waited"] = round(result.get("waited", 0) + (waited.get("waited") or 0), 2)
+        return waited
+
+    def _settle(self, conf: dict, task_vars: dict, failure: str | None) -> str | None:
+        """Bring back, with its files, every container set aside whose replacement failed, and wait until it is
+        healthy; drop the copies no longer needed (set-aside containers whose replacement is healthy, saved files)."""
+        if self._task.check_mode:
+            return failure
+        aside, failed = getattr(self, "_aside", {}), getattr(self, "_failed", {})
+        undone = sorted(name for name in aside if name in failed)
+        operations = [{"op": "restore", "container": name, "files": self._saved.pop(name, [])} for name in undone]
+        operations += [{"op": "discard", "container": name, "files": self._saved.get(name, [])}
+                       for name in sorted(set(aside) | set(self._saved)) if name not in undone]
+        if not operations:
+            return failure
+        outcome = self._lifecycle(operations, task_vars, "settle")
+        if not undone:
+            return failure or (outcome.get("msg") if outcome.get("failed") else None)
+        restored = {entry["container"]: entry for entry in outcome.get("results") or [] if entry["op"] == "restore"}
+        back = [name for name in undone if restored.get(name, {}).get("ok")]
+        waited = self._module("appstack.platform.wait_healthy", {
+            "containers": [{"name": name, "timeout": self._timeouts.get(name, 180)} for name in back],
+            "log_lines": int(conf["log_lines"])}, task_vars, timing="rollback wait") if back else {}
+        lines = []
+        for name in undone:
+            role, change = self._roles.get(name, name), aside[name]["change"]
+            if name not in back:
+                lines.append(f"{role}: {name}: the change of {change} failed, and its previous container could not be "
+                             f"brought back: {restored.get(name, {}).get('msg') or outcome.get('msg', '')}")
+            elif name in (waited.get("failed") or []):
+                lines.append(f"{role}: {name}: the change of {change} failed; its previous container and files are back "
+                             "but did not become healthy either")
+            else:
+                ready = restored[name]["at"] + (waited.get("waited") or 0)
+                down = f" (the service was down for {ready - aside[name]['at']:.0f} s)" if "at" in aside[name] else ""
+                lines.append(f"{role}: {name}: the change of {change} failed and was undone: its previous container and "
+                             f"files are back and healthy{down}; data volumes were not touched")
+        tail = [waited["msg"]] if waited.get("failed") else []
+        return "\n".join(lines + ["What failed:", failure or ""] + tail).strip()
+
+    def _lifecycle(self, operations: list[dict], task_vars: dict, timing: str) -> dict:
+        return self._module("appstack.platform.lifecycle", {"operations": operations}, task_vars, timing=timing)
 
     def _configure(self, planned: list[dict], steps: list[dict], conf: dict, task_vars: dict, result: dict) -> str | None:
         """Post-start steps; one whose inputs match its last success, on untouched containers, is not run again."""

@@ -1,44 +1,36 @@
 # Copyright: appstack platform team
 # Apache License 2.0 (see galaxy.yml)
-"""Filter status_rows: the status table's rows from Docker's container list (documented in status_rows.yml)."""
+"""Filter status_rows: the status table's rows from the project's containers (documented in status_rows.yml)."""
 
 from __future__ import annotations
 
-import re
-
-_HEALTH = re.compile(r"\s*\((healthy|unhealthy|health: starting)\)\s*$")
-
-
-def _ports(ports: list[dict]) -> str:
-    """Published ports as Docker prints them (``127.0.0.1:5432->5432/tcp``), unpublished ones left out."""
-    published = sorted({f"{p.get('IP', '')}:{p['PublicPort']}->{p['PrivatePort']}/{p.get('Type', 'tcp')}"
-                        for p in ports or [] if p.get("PublicPort")})
-    return ", ".join(published) or "-"
+#: Health values a running container may have and still count as fine: ``starting`` comes right after a deploy,
+#: which already ran the health check itself; ``-`` is a container without a health check.
+_FINE = ("healthy", "starting", "-")
 
 
 def status_rows(containers: list[dict]) -> list[dict]:
-    """One row per container (``docker_host_info`` with ``verbose_output``), sorted by service then name.
+    """One row per container (``appstack.platform.project_containers``), sorted by service then name.
 
-    ``ok`` is true when the container runs and Docker does not call it unhealthy (``starting``, right after a
-    deploy, is fine: the deploy already ran the health check itself).
+    ``ok`` is true when the container runs and its health is known and not failing: ``unhealthy`` and ``stale``
+    (Docker stopped running its checks, so its status says nothing) are not.
     """
     rows = []
     for container in containers:
-        labels = container.get("Labels") or {}
-        status = container.get("Status") or ""
-        match = _HEALTH.search(status)
-        health = match.group(1).replace("health: ", "") if match else "-"
-        running = container.get("State") == "running"
+        labels = container.get("labels") or {}
+        running = container.get("state") == "running"
         version = labels.get("org.appstack.app.version")
-        image = container.get("Image", "")
+        image = container.get("image", "")
+        health = container.get("health", "-") if running else container.get("state", "?")
         rows.append({
             "service": labels.get("org.appstack.role") or labels.get("org.appstack.service") or "-",
-            "name": (container.get("Names") or ["?"])[0].lstrip("/"),
+            "name": container.get("name", "?"),
             "image": f"{image} (version {version})" if version and not image.endswith(f":{version}") else image,
-            "health": health if running else container.get("State", "?"),
-            "uptime": _HEALTH.sub("", status) if running else status,
-            "ports": _ports(container.get("Ports")),
-            "ok": running and health != "unhealthy",
+            "health": health,
+            "uptime": container.get("uptime") or "-",
+            "ports": ", ".join(container.get("ports") or []) or "-",
+            "ok": running and health in _FINE,
+            "said": container.get("health_output") or "",
         })
     return sorted(rows, key=lambda row: (row["service"], row["name"]))
 

@@ -205,38 +205,77 @@ def docker_container_args(spec: dict, stack: dict, image_ref: str, digest: str) 
     return args
 
 
-def is_current(args: dict, state: dict | None, image_id: str | None) -> bool:
-    """Whether a container already runs exactly ARGS: deployed with the same options (spec hash), from the
-    image the reference names now, running, not restarting, healthy.
-
-    Only then may a deploy leave it without asking docker_container; anything else - a changed
-    description, config, secret or image, a stopped or unhealthy container - goes through
-    docker_container's full comparison.
-    """
+def is_described(args: dict, state: dict | None, image_id: str | None) -> bool:
+    """Whether a container exists as ARGS describe it: deployed with the same options (spec hash), from the image
+    the reference names now."""
     if not state or image_id is None:
         return False
-    return (state.get("running") is True and not state.get("restarting")
-            and state.get("health") in ("healthy", None)
-            and state.get("image") == image_id
+    return (state.get("image") == image_id
             and (state.get("labels") or {}).get(LABEL_SPEC_HASH) == args["labels"][LABEL_SPEC_HASH])
 
 
+def is_current(args: dict, state: dict | None, image_id: str | None) -> bool:
+    """Whether a container already runs exactly ARGS: described by them (``is_described``), running, not
+    restarting, healthy (or without a health check).
+
+    Only then may a deploy leave it without asking docker_container; anything else - a changed
+    description, config, secret or image, a stopped, unhealthy or stale container - needs work.
+    """
+    return (is_described(args, state, image_id) and state.get("running") is True and not state.get("restarting")
+            and state.get("health") in ("healthy", None))
+
+
+def what_changed(args: dict, state: dict, image_id: str | None) -> str:
+    """What differs between a running container and ARGS, in words, for the message of a change that failed."""
+    labels = state.get("labels") or {}
+    parts = []
+    if state.get("image") != image_id:
+        parts.append(f"its image ({args['image']})")
+    if labels.get(LABEL_CONFIG_HASH) != args["labels"][LABEL_CONFIG_HASH]:
+        parts.append("its configuration files or secrets")
+    return " and ".join(parts) or "its container options (command, environment, limits, mounts or ports)"
+
+
 def staged(spec: dict, config_root: str) -> dict[str, str]:
-    """Where a reloading container's next files wait for their test: live directory -> staging directory."""
+    """Where a container's next files wait for their test: live directory -> staging directory."""
     base = directory(spec, config_root)
     return {f"{base}/config": f"{base}/config.next", f"{base}/secrets": f"{base}/secrets.next"}
 
 
-def reload_test_args(spec: dict, stack: dict, image_ref: str) -> dict:
-    """A one-off container of the same image that tests the staged files where the service will read them."""
+def saved(spec: dict, config_root: str) -> dict[str, str]:
+    """Where a container's last good files are kept while its new ones are proven: live directory -> copy."""
+    base = directory(spec, config_root)
+    return {f"{base}/config": f"{base}/config.previous", f"{base}/secrets": f"{base}/secrets.previous"}
+
+
+def config_test(spec: dict) -> dict | None:
+    """How the engine checks a container's next files without serving: ``config_test`` (``postgres -C``), or
+    the test of a container that reloads (``nginx -t``); ``{test, entrypoint}``, or None."""
+    test = spec.get("config_test") or spec.get("reload")
+    if not test or not test.get("test"):
+        return None
+    return {"test": list(test["test"]), "entrypoint": test.get("entrypoint")}
+
+
+def config_test_args(spec: dict, stack: dict, image_ref: str) -> dict:
+    """A one-off container of the new image that tests the staged files where the service will read them."""
+    test = config_test(spec)
+    if test is None:
+        raise SpecError(f"{spec['name']} has no configuration test")
     base = directory(spec, stack["config_root"])
-    # reload.entrypoint: a test tool other than the image's entrypoint (promtool in the prometheus image).
-    test = {"name": f"{spec['name']}-config-test", "image": spec["image"], "command": spec["reload"]["test"],
-            "uid": spec.get("uid"), "gid": spec.get("gid"), "memory": spec.get("memory"), "env": spec.get("env"),
-            "entrypoint": spec["reload"].get("entrypoint")}
-    args = job_args(test, stack, image_ref)
-    args["mounts"] = [{"type": "bind", "source": f"{base}/config.next", "target": spec["config_dir"], "read_only": True},
-                      {"type": "bind", "source": f"{base}/secrets.next", "target": SECRETS_MOUNT, "read_only": True}]
+    # entrypoint: a test tool other than the image's entrypoint (promtool in the prometheus image, postgres itself).
+    job = {"name": f"{spec['name']}-config-test", "image": spec["image"], "command": test["test"],
+           "uid": spec.get("uid"), "gid": spec.get("gid", spec.get("uid")), "memory": spec.get("memory"), "env": spec.get("env"),
+           "entrypoint": test["entrypoint"]}
+    args = job_args(job, stack, image_ref)
+    if spec.get("config_dir"):
+        mounts = [{"type": "bind", "source": f"{base}/config.next", "target": spec["config_dir"], "read_only": True}]
+    else:
+        mounts = [{"type": "bind", "source": f"{base}/config.next/{item['name']}", "target": item["mount"], "read_only": True}
+                  for item in spec.get("config_files") or [] if item.get("mount")]
+    if spec.get("secrets") or spec.get("config_dir"):
+        mounts.append({"type": "bind", "source": f"{base}/secrets.next", "target": SECRETS_MOUNT, "read_only": True})
+    args["mounts"] = mounts
     args["tmpfs"] = list(spec.get("tmpfs") or [])
     args["read_only"] = bool(spec.get("read_only"))
     return args

@@ -1,10 +1,12 @@
 # Copyright: appstack platform team
 # Apache License 2.0 (see galaxy.yml)
-"""Atomic file writes on the Docker host, shared by the modules that write files."""
+"""Atomic file writes and directory copies on the Docker host, shared by the modules that write files."""
 
 from __future__ import annotations
 
 import os
+import shutil
+import stat
 import tempfile
 
 
@@ -37,3 +39,49 @@ def write_record(record: dict | None) -> None:
     """Write the O(record) file, when asked for, once the declared state was applied."""
     if record:
         atomic_write(record["path"], record["content"].encode())
+
+
+def mirror(source: str, target: str) -> bool:
+    """Make directory TARGET hold exactly the files of SOURCE (contents, owners, modes; the directory's own owner
+    and mode too), each written atomically; files of TARGET that SOURCE lacks are removed. Returns whether
+    anything changed. A missing SOURCE counts as empty."""
+    changed = False
+    wanted = {}
+    if os.path.isdir(source):
+        info = os.stat(source)
+        if not os.path.isdir(target):
+            os.makedirs(target)
+            changed = True
+        os.chown(target, info.st_uid, info.st_gid)
+        os.chmod(target, stat.S_IMODE(info.st_mode))
+        wanted = {name: os.path.join(source, name) for name in os.listdir(source) if os.path.isfile(os.path.join(source, name))}
+    for name, path in sorted(wanted.items()):
+        info = os.stat(path)
+        with open(path, "rb") as handle:
+            data = handle.read()
+        destination = os.path.join(target, name)
+        try:
+            with open(destination, "rb") as handle:
+                same = handle.read() == data
+            current = os.stat(destination)
+            same = same and (current.st_uid, current.st_gid, current.st_mode) == (info.st_uid, info.st_gid, info.st_mode)
+        except OSError:
+            same = False
+        if not same:
+            atomic_write(destination, data, info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode))
+            changed = True
+    if os.path.isdir(target):
+        for name in sorted(os.listdir(target)):
+            path = os.path.join(target, name)
+            if name not in wanted and os.path.isfile(path):
+                os.unlink(path)
+                changed = True
+    return changed
+
+
+def remove_tree(path: str) -> bool:
+    """Remove directory PATH and everything in it; returns whether it existed."""
+    if not os.path.isdir(path):
+        return False
+    shutil.rmtree(path)
+    return True

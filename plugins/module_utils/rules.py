@@ -13,6 +13,16 @@ from its output alone::
     - {factory_tag: postgres_image_tag, image: postgres}
     - {match: nginx_routes, attribute: timeout, optional: true, pattern: "[0-9]+[smhd]", msg: "must be a duration"}
     - {that: "postgres_backup_retention | int >= 1", msg: "postgres_backup_retention: keep at least 1 dump"}
+    - {keys: redis_config, pattern: "[a-z][a-z0-9-]*", msg: "must be a Redis directive", scalar: true, reserved: [port]}
+    - {multiline: [postgres_tls_cert, postgres_tls_key]}
+    - {no_config: [minio_policies], reaches: "MinIO's admin API as JSON policy documents"}
+
+One rule holds for every input of every role without being listed: no key or string anywhere in a value
+may hold a line break or another control character (``control_characters``), so that no value can become a
+directive of its own in a configuration file, a command line or an environment file. A role lists the inputs
+that are text of several lines by design (PEM certificates) as ``multiline``. Every free-form map (an input of
+type dict without suboptions) has its keys checked in the engine's own key syntax by a ``keys`` rule, or is
+declared ``no_config`` with what it reaches instead (tests/unit/test_role_specs.py holds every role to it).
 """
 
 from __future__ import annotations
@@ -121,6 +131,101 @@ def _match(rule: dict, ctx: RuleContext) -> list[str]:
     return [f"{name}: {what} {rule['msg']}; got {', '.join(repr(b) for b in bad)}"]
 
 
+#: Control characters (C0, DEL, C1) and the Unicode line and paragraph separators: what ends a line somewhere.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _where(path: str, key: Any) -> str:
+    return f"{path}.{key}" if isinstance(key, str) and _IDENTIFIER.fullmatch(key) else f"{path}[{key!r}]"
+
+
+def _control_name(text: str) -> str:
+    found = _CONTROL.search(text).group()
+    return {"\n": "a line break (\\n)", "\r": "a carriage return (\\r)", "\t": "a tab"}.get(found, f"U+{ord(found):04X}")
+
+
+def control_characters(name: str, value: Any, path: str | None = None) -> list[str]:
+    """Where VALUE (an input named NAME) holds a control character, in a key or a string at any depth.
+
+    The shared rule of every input: a value must never end a line of the file, command or environment it goes
+    into. Keys are shown (they are names); values never are (they may be secrets).
+    """
+    path = path or name
+    inner = path[len(name):].lstrip(".")
+    errors = []
+    if isinstance(value, str):
+        if _CONTROL.search(value):
+            errors.append(f"{name}: {'the value of ' + inner if inner else 'the value'} holds {_control_name(value)}; "
+                          "a value must be one line of printable text (it could otherwise become configuration of its own)")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str) and _CONTROL.search(key):
+                errors.append(f"{name}: the key {key!r}{' of ' + inner if inner else ''} holds {_control_name(key)}; "
+                              "keys must be one line of printable text")
+                continue
+            errors.extend(control_characters(name, item, _where(path, key)))
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            errors.extend(control_characters(name, item, f"{path}[{index}]"))
+    return errors
+
+
+def maps_at(value: Any, at: str) -> list[dict]:
+    """The maps found in VALUE along AT: segments separated by '.', where ``[]`` stands for every item of a list
+    and ``*`` for every value of a map (``[].processes[].env``: the env of every process of every component);
+    missing parts are skipped."""
+    found = [value]
+    for segment in filter(None, at.replace("[]", ".[]").split(".")):
+        step = []
+        for item in found:
+            if segment == "[]":
+                step.extend(item if isinstance(item, list) else [])
+            elif segment == "*":
+                step.extend(item.values() if isinstance(item, dict) else [])
+            elif isinstance(item, dict) and item.get(segment) is not None:
+                step.append(item[segment])
+        found = step
+    return [item for item in found if isinstance(item, dict)]
+
+
+def _keys(rule: dict, ctx: RuleContext) -> list[str]:
+    name = rule["keys"]
+    where = f"{rule['at'].strip('.')}" if rule.get("at") else ""
+    errors, bad, taken, nested = [], [], [], []
+    for mapping in maps_at(ctx.value(name), rule.get("at", "")):
+        for key, value in mapping.items():
+            if not (isinstance(key, str) and re.fullmatch(rule["pattern"], key)):
+                bad.append(key)
+            elif key in (rule.get("reserved") or []):
+                taken.append(key)
+            elif rule.get("scalar") and (value is None or not isinstance(value, (str, int, float, bool))):
+                nested.append(key)
+    of = f" of {where}" if where else ""
+    if bad:
+        errors.append(f"{name}: every key{of} {rule['msg']}; got {', '.join(repr(k) for k in bad)}")
+    if taken:
+        errors.append(f"{name}: {', '.join(sorted(set(taken)))} {rule.get('reserved_msg', 'is set by the role; use its own variable')}")
+    if nested:
+        errors.append(f"{name}: the value of {', '.join(map(str, nested))}{of} must be a string, a number or a boolean, "
+                      "not a list or a map")
+    return errors
+
+
+def _declaration(rule: dict, ctx: RuleContext) -> list[str]:
+    """``multiline`` and ``no_config`` check nothing themselves: they say which inputs the shared rules treat otherwise."""
+    return []
+
+
+def declared(rules_of_role: list[dict], kind: str) -> set[str]:
+    """The variables a role declares with KIND (``multiline``, ``no_config``), read from its rules as they stand."""
+    names: set[str] = set()
+    for rule in rules_of_role or []:
+        if isinstance(rule, dict) and kind in rule:
+            names.update(_names(rule[kind]))
+    return names
+
+
 def _prod_secret(rule: dict, ctx: RuleContext) -> list[str]:
     if ctx.environment != "prod":
         return []
@@ -206,6 +311,9 @@ KINDS: dict[str, Callable[[dict, RuleContext], list[str]]] = {
     "needs": _needs,
     "factory_tag": _factory_tag,
     "that": _that,
+    "keys": _keys,
+    "multiline": _declaration,
+    "no_config": _declaration,
 }
 
 
@@ -224,6 +332,8 @@ def subject(rule: dict) -> str:
         return str(rule.get("msg", "")).split(":", 1)[0] or "rule"
     if kind == "needs":
         return "appstack_services"
+    if kind in ("multiline", "no_config"):
+        return _names(rule[kind])[0]
     return _names(rule[kind])[0]
 
 

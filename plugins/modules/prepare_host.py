@@ -17,7 +17,11 @@ description:
     listed are removed.
   - Networks and volumes are created when missing and never changed or removed (a volume holds data).
   - Reports the state of O(containers) and the ids of O(images) in the same round trip, so a deploy can tell
-    which containers need M(community.docker.docker_container) at all.
+    which containers need M(community.docker.docker_container) at all. A running container whose health checks
+    Docker stopped running (after a daemon restart, Docker 20.10) is reported with health C(stale), not with the
+    status Docker froze.
+  - O(snapshots) copies directories before anything is written (the last good configuration of a container,
+    kept until its new container is healthy).
   - The Docker API is used only when O(networks), O(volumes), O(containers) or O(images) are given.
 author: appstack platform team
 extends_documentation_fragment:
@@ -91,6 +95,14 @@ options:
     suboptions:
       path: {description: Absolute path., type: path, required: true}
       content: {description: The content it should have., type: str, required: true}
+  snapshots:
+    description: Directories copied (files, owners, modes) over their O(snapshots[].target) before any file is written.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      source: {description: The directory to copy., type: path, required: true}
+      target: {description: Where the copy goes (replaced)., type: path, required: true}
   containers:
     description: Containers to report on (after the files are written), so the caller can tell which need work.
     type: list
@@ -125,13 +137,19 @@ created:
 containers:
   description: >-
     Per container of O(containers) that exists - C(id), C(image) (its image id), C(running), C(restarting),
-    C(health) and C(labels).
+    C(health) (C(healthy), C(unhealthy), C(starting), C(stale) or null without a health check), C(health_output)
+    (what its last health probe printed when unhealthy or stale) and C(labels).
   returned: always
   type: dict
 images:
   description: Image id per reference of O(images) that exists locally.
   returned: always
   type: dict
+previous:
+  description: Containers of O(containers) with a copy set aside for a rollback (C(<name>-previous)) still there.
+  returned: always
+  type: list
+  elements: str
 dirs_differ:
   description: Live paths of O(compare_dirs) whose files differ from the staged ones (after this run's writes).
   returned: always
@@ -144,13 +162,16 @@ records_differ:
   elements: str
 """
 
+import json
 import os
 import shutil
 import stat
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.appstack.platform.plugins.module_utils.docker_socket import DockerSocket, DockerSocketError
-from ansible_collections.appstack.platform.plugins.module_utils.host_files import atomic_write
+from ansible_collections.appstack.platform.plugins.module_utils.health import daemon_started, health, last_output
+from ansible_collections.appstack.platform.plugins.module_utils.host_files import atomic_write, mirror
 
 _FILE_OPTIONS = dict(
     path=dict(type="path", required=True),
@@ -209,23 +230,29 @@ class HostPreparer:
             self._client = DockerSocket(self.module.params["socket"])
         return self._client
 
-    def report(self, containers: list[str], images: list[str]) -> tuple[dict, dict]:
-        """The state of CONTAINERS and the ids of IMAGES, as they are now."""
+    def report(self, containers: list[str], images: list[str]) -> tuple[dict, dict, list[str]]:
+        """The state of CONTAINERS, the ids of IMAGES, and which CONTAINERS have a copy set aside, as they are now."""
         states = {}
+        now, daemon_start = time.time(), daemon_started()
+        previous = set()
+        if containers:
+            listed = self.client().get("/containers/json", params={"all": "1", "filters": json.dumps({"name": ["-previous"]})})
+            previous = {name.lstrip("/") for item in listed or [] for name in item.get("Names") or []}
         for name in containers:
             info = self.client().get("/containers/{}/json", name)
             if info:
                 state = info.get("State") or {}
+                status = health(info, now, daemon_start)
                 states[name] = {"id": info.get("Id"), "image": info.get("Image"), "running": bool(state.get("Running")),
-                                "restarting": bool(state.get("Restarting")),
-                                "health": (state.get("Health") or {}).get("Status"),
+                                "restarting": bool(state.get("Restarting")), "health": status,
+                                "health_output": last_output(info) if status in ("unhealthy", "stale") else "",
                                 "labels": (info.get("Config") or {}).get("Labels") or {}}
         ids = {}
         for ref in images:
             image = self.client().get("/images/{}/json", ref)
             if image:
                 ids[ref] = image.get("Id")
-        return states, ids
+        return states, ids, sorted(name for name in containers if f"{name}-previous" in previous)
 
     def directory(self, item: dict) -> None:
         path, mode = item["path"], int(item["mode"], 8)
@@ -308,6 +335,8 @@ def main() -> None:
                 name=dict(type="str", required=True), labels=dict(type="dict", default={}))),
             volumes=dict(type="list", elements="dict", default=[], options=dict(
                 name=dict(type="str", required=True), labels=dict(type="dict", default={}))),
+            snapshots=dict(type="list", elements="dict", default=[], options=dict(
+                source=dict(type="path", required=True), target=dict(type="path", required=True))),
             compare_dirs=dict(type="list", elements="dict", default=[], options=dict(
                 staged=dict(type="path", required=True), live=dict(type="path", required=True))),
             records=dict(type="list", elements="dict", default=[], options=dict(
@@ -319,6 +348,10 @@ def main() -> None:
     )
     host = HostPreparer(module)
     try:
+        for item in module.params["snapshots"]:
+            host.changed.append(item["target"])
+            if not module.check_mode:
+                mirror(item["source"], item["target"])
         for item in module.params["directories"]:
             host.directory(item)
         for item in module.params["files"]:
@@ -334,11 +367,11 @@ def main() -> None:
     try:
         if module.params["networks"] or module.params["volumes"]:
             host.docker_resources(module.params["networks"], module.params["volumes"])
-        states, ids = host.report(module.params["containers"], module.params["images"])
+        states, ids, previous = host.report(module.params["containers"], module.params["images"])
     except (OSError, DockerSocketError) as exc:
         module.fail_json(msg=f"Docker on {module.params['socket']}: {exc}", changed_paths=host.changed, created=host.created)
     result = {"changed": bool(host.changed or host.created), "changed_paths": host.changed, "created": host.created,
-              "containers": states, "images": ids,
+              "containers": states, "images": ids, "previous": previous,
               "records_differ": [r["path"] for r in module.params["records"] if _read(r["path"]) != r["content"].encode("utf-8")],
               "dirs_differ": _dirs_differ(module.params)}
     if host.diffs:

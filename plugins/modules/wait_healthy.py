@@ -18,8 +18,12 @@ description:
     (Docker 20.10 has no C(start_interval)); running the same check sooner shortens every wait by up to an
     interval without gating on anything weaker.
   - A container without a health check counts as ready once it runs.
+  - A container whose health checks were just re-armed (O(containers[].fresh_since)) counts as ready only when
+    Docker judged it healthy on a probe that started after that moment, and as failed when Docker judged it
+    unhealthy on one - its status before that may be stale.
   - Fails at once when a container exits or restarts while waited for, and after its O(containers[].timeout)
-    when it never becomes healthy; the message carries the container's last log lines.
+    when it never becomes healthy; the message carries the container's last health check output and log lines,
+    and RV(failed) names the containers.
 author: appstack platform team
 attributes:
   check_mode:
@@ -36,6 +40,9 @@ options:
     suboptions:
       name: {description: Container name., type: str, required: true}
       timeout: {description: Seconds to wait for this container., type: int, default: 180}
+      fresh_since:
+        description: Seconds since the epoch when its health checks were re-armed; only probes after it count.
+        type: float
   log_lines:
     description: Log lines shown for a container that is not healthy.
     type: int
@@ -67,15 +74,21 @@ containers:
   description: Health status per container when the wait ended.
   returned: always
   type: dict
+failed:
+  description: The containers that did not become healthy.
+  returned: on failure
+  type: list
+  elements: str
 """
 
 import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.appstack.platform.plugins.module_utils.docker_socket import DockerSocket, DockerSocketError
+from ansible_collections.appstack.platform.plugins.module_utils.health import fresh_result, last_output
 
 
-def _status(info: dict | None) -> tuple[str, str | None]:
+def _status(info: dict | None, fresh_since: float | None = None) -> tuple[str, str | None]:
     """(ready | waiting | broken, why) for one inspected container."""
     if info is None:
         return "broken", "the container does not exist"
@@ -83,6 +96,11 @@ def _status(info: dict | None) -> tuple[str, str | None]:
     health = (state.get("Health") or {}).get("Status")
     if state.get("Restarting") or state.get("Status") in ("exited", "dead"):
         return "broken", f"it stopped (status {state.get('Status')}, exit code {state.get('ExitCode')})"
+    if fresh_since is not None and state.get("Running"):
+        verdict = fresh_result(info, fresh_since)
+        if verdict is None:
+            return "waiting", "its health checks were re-armed; waiting for Docker's next probe"
+        return ("ready", None) if verdict else ("broken", "Docker judged it unhealthy once its health checks ran again")
     if state.get("Running") and health in (None, "healthy"):
         return "ready", None
     return "waiting", f"health status {health}"
@@ -117,7 +135,8 @@ def main() -> None:
     module = AnsibleModule(
         argument_spec=dict(
             containers=dict(type="list", elements="dict", required=True, options=dict(
-                name=dict(type="str", required=True), timeout=dict(type="int", default=180))),
+                name=dict(type="str", required=True), timeout=dict(type="int", default=180),
+                fresh_since=dict(type="float"))),
             log_lines=dict(type="int", default=40),
             interval=dict(type="float", default=0.5),
             socket=dict(type="path", default="/var/run/docker.sock"),
@@ -134,6 +153,7 @@ def wait(module: AnsibleModule, docker: DockerSocket) -> None:
     """Poll every container until each is ready, one breaks or its time is up."""
     params = module.params
     wanted = {c["name"]: c["timeout"] for c in params["containers"]}
+    fresh = {c["name"]: c["fresh_since"] for c in params["containers"] if c.get("fresh_since") is not None}
     start = time.monotonic()
     restarts = {name: (docker.get("/containers/{}/json", name) or {}).get("RestartCount", 0) for name in wanted}
     status: dict[str, str] = {}
@@ -144,16 +164,18 @@ def wait(module: AnsibleModule, docker: DockerSocket) -> None:
         elapsed = time.monotonic() - start
         for name in sorted(pending):
             info = docker.get("/containers/{}/json", name)
-            state, why = _status(info)
+            state, why = _status(info, fresh.get(name))
             if state == "waiting" and info and info.get("RestartCount", 0) > restarts[name]:
                 state, why = "broken", f"it restarted {info['RestartCount'] - restarts[name]} time(s)"
-            if state == "waiting" and info and (info.get("State") or {}).get("Running") and _check_passes(docker, info):
+            if (state == "waiting" and name not in fresh and info and (info.get("State") or {}).get("Running")
+                    and _check_passes(docker, info)):
                 state, why = "ready", "healthy (its health check passed; Docker's first scheduled check is still to come)"
             status[name] = why or "healthy"
             if state == "ready":
                 pending.discard(name)
             elif state == "broken" or elapsed >= wanted[name]:
-                failures[name] = why
+                checked = last_output(info or {})
+                failures[name] = f"{why}; its last health check said: {checked}" if checked else why
         if failures or not pending:
             break
         time.sleep(params["interval"])
@@ -167,7 +189,7 @@ def wait(module: AnsibleModule, docker: DockerSocket) -> None:
             f"Last {lines} log lines:\n{_logs(docker, name, lines)}"
             for name, why in sorted(failures.items())
         ]
-        module.fail_json(msg="\n".join(messages), waited=waited, containers=status)
+        module.fail_json(msg="\n".join(messages), waited=waited, containers=status, failed=sorted(failures))
     module.exit_json(changed=False, waited=waited, containers=status)
 
 

@@ -291,9 +291,10 @@ def configure_steps(stack: Stack, role: str) -> list[dict]:
 def host_layout(planned: list[dict], conf: dict, staged: bool = True) -> dict:
     """Options for appstack.platform.prepare_host: every container's directories, files, secrets, network, volumes.
 
-    A container that reloads its configuration gets its files in staging directories (``config.next``,
-    ``secrets.next``), compared with the live ones; they go live only once its test passed. Without
-    STAGED (a compose project, which has no test-and-reload step) every file goes straight to its live place.
+    Every container's files go to staging directories (``config.next``, ``secrets.next``) and are compared with
+    the live ones: they go live only once their test passed (a container with a ``config_test`` or a ``reload``),
+    and the live ones are kept until the new container is healthy. Without STAGED (a compose project, which has
+    no test and no rollback) every file goes straight to its live place.
     """
     directories, files, secrets, prune, volumes, compare = [], [], [], [], [], []
     for item in planned:
@@ -301,10 +302,8 @@ def host_layout(planned: list[dict], conf: dict, staged: bool = True) -> dict:
         uid, gid = spec.get("uid", 0), spec.get("gid", spec.get("uid", 0))
         base = containers.directory(spec, conf["config_root"])
         live = {"config": f"{base}/config", "secrets": f"{base}/secrets"}
-        target = dict(live)
-        reloads = staged and bool(spec.get("reload"))
-        if reloads:
-            target = {kind: path + ".next" for kind, path in live.items()}
+        target = {kind: path + ".next" for kind, path in live.items()} if staged else dict(live)
+        if staged:
             compare += [{"staged": target[kind], "live": live[kind]} for kind in live]
         directories.append({"path": base, "owner": 0, "group": gid, "mode": "0750"})
         for path in {**live, **{k + ".next": v for k, v in target.items()}}.values():
@@ -313,7 +312,7 @@ def host_layout(planned: list[dict], conf: dict, staged: bool = True) -> dict:
                                 "mode": "0700" if secret_dir else "0750"})
         layout = file_layout(item, target, uid, gid)
         for entry in layout["files"] + layout["secret_files"]:
-            if reloads:
+            if staged:
                 entry["diff_against"] = entry["path"].replace(".next/", "/")
         files += layout["files"]
         secrets += layout["secret_files"]

@@ -155,6 +155,12 @@ class Stack:
             params, validate_role_argument_spec=True)
         named = [m for m in result.error_messages if any(option in m for option in spec)]
         errors.extend(named or result.error_messages)
+        # The rule of every input: no line break or other control character, unless the role says it is text of
+        # several lines by design (rules.py).
+        multiline = rules.declared(self.role_vars.get(role, {}).get(role + PREFLIGHT_SUFFIX), "multiline")
+        for name, value in params.items():
+            if name not in multiline:
+                errors.extend(rules.control_characters(name, value))
         # A default derived from a bad input breaks too; it is news only when nothing else is wrong.
         return errors or unset_broken, set(result._no_log_values)
 

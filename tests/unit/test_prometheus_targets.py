@@ -137,7 +137,7 @@ def test_the_prometheus_container_is_described_for_the_shared_path():
 def test_promtool_tests_the_staged_files_in_a_one_off_container():
     errors, planned = plan_of()
     item = planned["appstack-prometheus"]
-    test = containers.reload_test_args(item["spec"], deploy.settings(stack_of()[0]), item["image_ref"])
+    test = containers.config_test_args(item["spec"], deploy.settings(stack_of()[0]), item["image_ref"])
     assert test["entrypoint"] == ["promtool"]
     assert test["command"] == ["check", "config", "/etc/prometheus/appstack/prometheus.yml"]
     assert {"type": "bind", "source": "/etc/appstack/appstack-prometheus/config.next", "target": "/etc/prometheus/appstack",

@@ -89,3 +89,37 @@ def test_factory_builds_the_version_each_role_runs():
             continue
         image = _load(ROOT / "roles" / role / "vars" / "main.yml")[f"{role}_image"]
         assert defaults[f"{role}_image_tag"] == catalog[image]["tag"], role
+
+
+def _free_form_maps(options: dict, prefix: str = "") -> list[str]:
+    """Inputs (and their parts, as NAME.part) of type dict without suboptions: maps whose keys the role does not name."""
+    found = []
+    for option, spec in (options or {}).items():
+        path = f"{prefix}.{option}" if prefix else option
+        if spec.get("options"):
+            found.extend(_free_form_maps(spec["options"], path))
+        elif spec.get("type") == "dict":
+            found.append(path)
+    return found
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_free_form_map_has_its_keys_checked_or_says_where_it_goes(role):
+    """A new map input cannot slip through: its keys follow a `keys` rule in the engine's syntax, or the role
+    declares it `no_config` (it reaches an API as data, never a configuration file, command line or env file).
+    Its values are held to the shared rule of every input (no control characters) in any case."""
+    specs = _load(ROOT / "roles" / role / "meta" / "argument_specs.yml")["argument_specs"]
+    role_rules = _load(ROOT / "roles" / role / "vars" / "main.yml").get(f"{role}_preflight") or []
+    covered = {rule["keys"] + ("." + rule["at"].replace("[]", "").replace("*", "").strip(".") if rule.get("at") else "")
+               for rule in role_rules if "keys" in rule}
+    declared = {name for rule in role_rules for kind in ("no_config",) if kind in rule
+                for name in ([rule[kind]] if isinstance(rule[kind], str) else rule[kind])}
+    maps = sorted({path for entry in specs.values() for path in _free_form_maps(entry.get("options"))})
+    loose = [path for path in maps
+             if path not in covered and path.split(".")[0] not in declared and not path.startswith("appstack_")]
+    assert loose == [], f"{role}: free-form maps without a keys rule or a no_config declaration: {loose}"
+
+
+def test_the_stack_wide_maps_are_covered_where_the_stack_checks_them():
+    stack_rules = _load(ROOT / "roles/stack/vars/main.yml")["stack_preflight"]
+    assert "appstack_image_sources" in {rule.get("keys") for rule in stack_rules}

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from ansible.errors import AnsibleError
+from ansible_collections.appstack.platform.plugins.module_utils import containers
 from ansible_collections.appstack.platform.plugins.plugin_utils import deploy
 
 
@@ -64,3 +65,38 @@ def test_a_compose_project_gets_the_files_of_a_reloading_container_in_place():
     assert [f["path"] for f in layout["files"]] == ["/etc/appstack/p-nginx/config/nginx.conf"]
     assert "diff_against" not in layout["files"][0] and layout["compare_dirs"] == []
     assert not any(d["path"].endswith(".next") for d in layout["directories"])
+
+
+def _plain_item() -> dict:
+    spec = {"name": "p-postgres", "uid": 999, "secrets": {"postgres_password": "x"},
+            "config_files": [{"name": "postgresql.conf", "template": "postgresql.conf.j2", "mount": "/etc/postgresql/postgresql.conf"}],
+            "config_test": {"entrypoint": ["postgres"], "test": ["-C", "max_connections"]}, "image": "postgres", "memory": "1g"}
+    return {"spec": spec, "files": {"postgresql.conf": "port = 5432\n"}, "secrets": {"postgres_password": "x"}}
+
+
+def test_every_container_gets_its_files_staged_so_the_live_ones_stay_until_proven():
+    layout = deploy.host_layout([_plain_item()], {"config_root": "/etc/appstack", "network": "p", "project": "p"})
+    assert [f["path"] for f in layout["files"]] == ["/etc/appstack/p-postgres/config.next/postgresql.conf"]
+    assert [f["path"] for f in layout["secret_files"]] == ["/etc/appstack/p-postgres/secrets.next/postgres_password"]
+    assert {"staged": "/etc/appstack/p-postgres/secrets.next", "live": "/etc/appstack/p-postgres/secrets"} in layout["compare_dirs"]
+    assert layout["prune"] == ["/etc/appstack/p-postgres/config.next", "/etc/appstack/p-postgres/secrets.next"]
+
+
+def test_a_config_test_reads_the_staged_files_where_the_server_reads_its_own():
+    stack = {"config_root": "/etc/appstack", "network": "p", "project": "p", "pull": "never"}
+    args = containers.config_test_args(_plain_item()["spec"], stack, "appstack/postgres:17")
+    assert args["entrypoint"] == ["postgres"] and args["command"] == ["-C", "max_connections"]
+    assert args["mounts"] == [
+        {"type": "bind", "source": "/etc/appstack/p-postgres/config.next/postgresql.conf", "target": "/etc/postgresql/postgresql.conf",
+         "read_only": True},
+        {"type": "bind", "source": "/etc/appstack/p-postgres/secrets.next", "target": "/run/secrets", "read_only": True}]
+    assert args["user"] == "999:999" and args["cap_drop"] == ["ALL"] and args["keep_volumes"] is False
+
+
+def test_what_changed_names_the_image_the_files_or_the_options():
+    args = {"image": "appstack/postgres:17-new", "labels": {containers.LABEL_CONFIG_HASH: "b", containers.LABEL_SPEC_HASH: "s2"}}
+    state = {"image": "sha256:old", "labels": {containers.LABEL_CONFIG_HASH: "a", containers.LABEL_SPEC_HASH: "s1"}}
+    assert containers.what_changed(args, state, "sha256:new") == (
+        "its image (appstack/postgres:17-new) and its configuration files or secrets")
+    same_files = {**state, "image": "sha256:new", "labels": {containers.LABEL_CONFIG_HASH: "b"}}
+    assert containers.what_changed(args, same_files, "sha256:new").startswith("its container options")
