@@ -47,12 +47,17 @@ class ActionModule(ActionBase):
         diffs: list[dict] = []
         self._notes: list[str] = []
         self._saved: dict[str, list[dict]] = {}
-        failure = (self._prepare(planned, steps, conf, task_vars, result, diffs)
-                   or self._test_and_promote(planned, conf, task_vars, result)
-                   or self._start(planned, conf, task_vars, result, diffs)
-                   or self._wait(conf, task_vars, result)
-                   or self._reload(task_vars, result)
-                   or self._configure(planned, steps, conf, task_vars, result))
+        try:
+            failure = (self._prepare(planned, steps, conf, task_vars, result, diffs)
+                       or self._test_and_promote(planned, conf, task_vars, result)
+                       or self._start(planned, conf, task_vars, result, diffs)
+                       or self._wait(conf, task_vars, result)
+                       or self._reload(task_vars, result)
+                       or self._configure(planned, steps, conf, task_vars, result))
+        except Exception as exc:  # noqa: BLE001 - whatever broke, what was set aside must come back
+            failure = f"the deploy stopped: {exc.__class__.__name__}: {exc}"
+            for name in getattr(self, "_aside", {}):
+                getattr(self, "_failed", {}).setdefault(name, "")
         failure = self._settle(conf, task_vars, failure)
         if self._notes:
             result["warnings"] = list(self._notes)
@@ -183,11 +188,14 @@ class ActionModule(ActionBase):
             elif described and runs and health in ("healthy", None) and not conf["full_compare"]:
                 result["containers"][name] = {"changed": False, "id": state["id"], "health": health}
                 continue
-            elif not described and runs and health in ("healthy", None):
-                self._aside[name] = {"change": containers.what_changed(item["args"], state, image_id)}
-            elif not state and name in (self._prepared.get("previous") or []):
-                # A copy left by a run that stopped half-way is the last good one while its container is missing.
-                self._aside[name] = {"change": "its container, which an earlier run left missing"}
+            elif not described and runs and health in ("healthy", "starting", None):
+                self._aside[name] = {"change": "the change of " + containers.what_changed(item["args"], state, image_id)}
+            elif name in (self._prepared.get("previous") or []):
+                # A copy left by a run that stopped half-way is the last good one while its container is missing or broken.
+                self._aside[name] = {"change": "an earlier run that stopped half-way"}
+            if name in self._aside:
+                saved = containers.saved(item["spec"], conf["config_root"])
+                self._aside[name]["files"] = [{"saved": copy, "live": path} for path, copy in saved.items()]
             pending.append(item)
         if self._task.check_mode:
             result["changed"] |= bool(self._heals)
@@ -237,6 +245,7 @@ class ActionModule(ActionBase):
         outcome = self._lifecycle([{"op": heal["op"], "container": name, "stop_timeout": int(conf["stop_timeout"])}
                                    for name, heal in sorted(heals.items())], task_vars, "heal")
         result["changed"] = True
+        rearmed = []
         for entry in outcome.get("results") or []:
             name = entry["container"]
             if not entry.get("ok"):
@@ -250,10 +259,12 @@ class ActionModule(ActionBase):
                                    "restarted it once")
             else:
                 wait["fresh_since"] = entry["at"]
-                self._notes.append(f"{name}: Docker had stopped running its health checks (its status was stale, as after a "
-                                   "daemon restart on Docker 20.10); re-armed them (pause and unpause) and waited for a new "
-                                   "verdict")
+                rearmed.append(name)
             self._to_wait.append(wait)
+        if rearmed:
+            self._notes.append(f"Docker had stopped running the health checks of {', '.join(rearmed)} (a stale status, as "
+                               "after a daemon restart on Docker 20.10); re-armed them (pause and unpause) and waited for "
+                               "Docker's new verdict")
 
     def _wait(self, conf: dict, task_vars: dict, result: dict) -> str | None:
         """One wait for every container started, restarted or re-armed (nothing is started in check mode). A re-armed
@@ -261,10 +272,10 @@ class ActionModule(ActionBase):
         failed since the start."""
         if self._to_wait and not self._task.check_mode:
             waited = self._wait_for(self._to_wait, conf, task_vars, result)
-            failed = set(waited.get("failed") or [])
+            failed = set(waited.get("unhealthy") or [])
             again = {name: {"op": "restart", "said": "unhealthy once its health checks ran again"}
                      for name in failed if self._heals.get(name, {}).get("done") == "rearm"}
-            if waited.get("failed") and failed - set(again):
+            if failed - set(again):
                 self._failed.update({name: "" for name in failed - set(again)})
                 self._failed["_wait"] = waited.get("msg", "containers did not become healthy")
             if again:
@@ -272,8 +283,8 @@ class ActionModule(ActionBase):
                 self._heal(again, conf, task_vars, result)
                 if self._to_wait:
                     retried = self._wait_for(self._to_wait, conf, task_vars, result)
-                    if retried.get("failed"):
-                        self._failed.update({name: "" for name in retried["failed"]})
+                    if retried.get("unhealthy"):
+                        self._failed.update({name: "" for name in retried["unhealthy"]})
                         self._failed["_retry"] = retried.get("msg", "")
         if not self._failed:
             return None
@@ -295,8 +306,11 @@ class ActionModule(ActionBase):
             return failure
         aside, failed = getattr(self, "_aside", {}), getattr(self, "_failed", {})
         undone = sorted(name for name in aside if name in failed)
-        operations = [{"op": "restore", "container": name, "files": self._saved.pop(name, [])} for name in undone]
-        operations += [{"op": "discard", "container": name, "files": self._saved.get(name, [])}
+        operations = [{"op": "restore", "container": name, "files": aside[name]["files"]} for name in undone]
+        for name in undone:
+            self._saved.pop(name, None)
+        operations += [{"op": "discard", "container": name,
+                        "files": aside[name]["files"] if name in aside else self._saved[name]}
                        for name in sorted(set(aside) | set(self._saved)) if name not in undone]
         if not operations:
             return failure
@@ -310,18 +324,17 @@ class ActionModule(ActionBase):
             "log_lines": int(conf["log_lines"])}, task_vars, timing="rollback wait") if back else {}
         lines = []
         for name in undone:
-            role, change = self._roles.get(name, name), aside[name]["change"]
+            said = f"{self._roles.get(name, name)}: {name} did not become healthy after {aside[name]['change']}"
             if name not in back:
-                lines.append(f"{role}: {name}: the change of {change} failed, and its previous container could not be "
-                             f"brought back: {restored.get(name, {}).get('msg') or outcome.get('msg', '')}")
-            elif name in (waited.get("failed") or []):
-                lines.append(f"{role}: {name}: the change of {change} failed; its previous container and files are back "
-                             "but did not become healthy either")
+                lines.append(f"{said}, and its previous container could not be brought back: "
+                             f"{restored.get(name, {}).get('msg') or outcome.get('msg', '')}")
+            elif name in (waited.get("unhealthy") or []):
+                lines.append(f"{said}; its previous container and files are back but did not become healthy either")
             else:
                 ready = restored[name]["at"] + (waited.get("waited") or 0)
                 down = f" (the service was down for {ready - aside[name]['at']:.0f} s)" if "at" in aside[name] else ""
-                lines.append(f"{role}: {name}: the change of {change} failed and was undone: its previous container and "
-                             f"files are back and healthy{down}; data volumes were not touched")
+                lines.append(f"{said}, so the change was undone: its previous container and files are back and "
+                             f"healthy{down}; data volumes were not touched")
         tail = [waited["msg"]] if waited.get("failed") else []
         return "\n".join(lines + ["What failed:", failure or ""] + tail).strip()
 

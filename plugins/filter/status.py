@@ -30,7 +30,7 @@ def status_rows(containers: list[dict]) -> list[dict]:
             "uptime": container.get("uptime") or "-",
             "ports": ", ".join(container.get("ports") or []) or "-",
             "ok": running and health in _FINE,
-            "said": container.get("health_output") or "",
+            "said": (container.get("health_output") or "") if health == "unhealthy" else "",
         })
     return sorted(rows, key=lambda row: (row["service"], row["name"]))
 

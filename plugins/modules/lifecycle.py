@@ -49,8 +49,8 @@ options:
         default: 30
       files:
         description: >-
-          Configuration directories: C(restore) copies each C(saved) over its C(live) directory and removes the saved
-          one; C(discard) removes each C(saved) one.
+          Configuration directories: C(restore) copies each C(saved) one that exists over its C(live) directory and
+          removes it; C(discard) removes each C(saved) one.
         type: list
         elements: dict
         default: []
@@ -134,8 +134,10 @@ class Lifecycle:
             raise RuntimeError(f"{name}{PREVIOUS} is gone; nothing to bring back")
         self._remove(name)
         for pair in op["files"]:
-            mirror(pair["saved"], pair["live"])
-            remove_tree(pair["saved"])
+            # Only what was saved: no copy means the files did not change with the failed container.
+            if os.path.isdir(pair["saved"]):
+                mirror(pair["saved"], pair["live"])
+                remove_tree(pair["saved"])
         self.docker.raw("POST", "/containers/{}/rename", name + PREVIOUS, params={"name": name})
         self.docker.raw("POST", "/containers/{}/start", name)
         return "the previous container and its files are back and started"

@@ -23,7 +23,7 @@ description:
     unhealthy on one - its status before that may be stale.
   - Fails at once when a container exits or restarts while waited for, and after its O(containers[].timeout)
     when it never becomes healthy; the message carries the container's last health check output and log lines,
-    and RV(failed) names the containers.
+    and RV(unhealthy) names the containers.
 author: appstack platform team
 attributes:
   check_mode:
@@ -74,7 +74,7 @@ containers:
   description: Health status per container when the wait ended.
   returned: always
   type: dict
-failed:
+unhealthy:
   description: The containers that did not become healthy.
   returned: on failure
   type: list
@@ -189,7 +189,7 @@ def wait(module: AnsibleModule, docker: DockerSocket) -> None:
             f"Last {lines} log lines:\n{_logs(docker, name, lines)}"
             for name, why in sorted(failures.items())
         ]
-        module.fail_json(msg="\n".join(messages), waited=waited, containers=status, failed=sorted(failures))
+        module.fail_json(msg="\n".join(messages), waited=waited, containers=status, unhealthy=sorted(failures))
     module.exit_json(changed=False, waited=waited, containers=status)
 
 
