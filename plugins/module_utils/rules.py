@@ -133,11 +133,12 @@ def _match(rule: dict, ctx: RuleContext) -> list[str]:
 
 #: Control characters (C0, DEL, C1) and the Unicode line and paragraph separators: what ends a line somewhere.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+#: Keys shown as they are in a path (settings names such as log.retention.ms); others are quoted.
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
 
 def _where(path: str, key: Any) -> str:
-    return f"{path}.{key}" if isinstance(key, str) and _IDENTIFIER.fullmatch(key) else f"{path}[{key!r}]"
+    return f"{path}.{key}" if isinstance(key, str) and _PLAIN_KEY.fullmatch(key) else f"{path}[{key!r}]"
 
 
 def _control_name(text: str) -> str:

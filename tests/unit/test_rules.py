@@ -125,3 +125,46 @@ def test_a_rule_needs_exactly_one_kind():
     with pytest.raises(rules.RuleError):
         rules.check({"size": "a", "port": "b"}, Context({}))
     assert rules.subject({"that": "x", "msg": "var_name: text"}) == "var_name"
+
+
+@pytest.mark.parametrize("value, where", [
+    ({"maxclients": "10\nrequirepass x"}, "redis_config: the value of maxclients holds a line break (\\n)"),
+    ({"log.retention.ms": "1\r"}, "redis_config: the value of log.retention.ms holds a carriage return (\\r)"),
+    ({"a\nb": "1"}, "redis_config: the key 'a\\nb' holds a line break (\\n)"),
+    ({"nested": [{"deep": "x\u2028y"}]}, "redis_config: the value of nested[0].deep holds U+2028"),
+    ("one\x00two", "redis_config: the value holds U+0000"),
+])
+def test_no_key_or_string_of_any_input_may_hold_a_control_character(value, where):
+    errors = rules.control_characters("redis_config", value)
+    assert len(errors) == 1 and errors[0].startswith(where), errors
+    assert "requirepass" not in errors[0], "values are never echoed (they may be secrets)"
+
+
+def test_printable_text_of_any_kind_passes_the_shared_rule():
+    assert rules.control_characters("app_env", {"GREETING": "grüße, 'quoted' \"too\" $HOME \\ ok", "N": 3, "B": True}) == []
+
+
+def test_keys_follow_the_engines_syntax_are_not_the_roles_own_and_take_one_value():
+    rule = {"keys": "redis_config", "pattern": "[a-z][a-z0-9-]*", "msg": "must be a Redis directive name", "scalar": True,
+            "reserved": ["port", "dir"]}
+    assert check(rule, values={"redis_config": {"maxclients": 100, "lazyfree-lazy-eviction": True}}) == []
+    assert check(rule, values={"redis_config": {"Max Clients": 1, "port": 1, "save": ["60 1"]}}) == [
+        "redis_config: every key must be a Redis directive name; got 'Max Clients'",
+        "redis_config: port is set by the role; use its own variable",
+        "redis_config: the value of save must be a string, a number or a boolean, not a list or a map"]
+
+
+def test_keys_of_maps_inside_lists_are_found_along_their_path():
+    rule = {"keys": "app_components", "at": "[].processes[].env", "pattern": "[A-Z_]+", "msg": "must be a name"}
+    components = [{"env": {"bad-top": 1}, "processes": [{"env": {"OK": 1}}, {"env": {"bad-one": 2}}, {}]}]
+    assert check(rule, values={"app_components": components}) == [
+        "app_components: every key of [].processes[].env must be a name; got 'bad-one'"]
+    assert rules.maps_at({"a": {"x": 1}, "b": {"y": 2}}, "*") == [{"x": 1}, {"y": 2}]
+
+
+def test_declarations_check_nothing_and_are_read_from_the_rules_as_they_stand():
+    role_rules = [{"multiline": ["postgres_tls_cert", "postgres_tls_key"]}, {"no_config": "minio_policies", "reaches": "an API"},
+                  {"port": "postgres_host_port"}]
+    assert rules.declared(role_rules, "multiline") == {"postgres_tls_cert", "postgres_tls_key"}
+    assert rules.declared(role_rules, "no_config") == {"minio_policies"}
+    assert check(role_rules[0], values={}) == [] and rules.subject(role_rules[1]) == "minio_policies"
