@@ -369,7 +369,7 @@ def plan(topics: list[dict], topics_absent: list[str], users: list[dict], sasl: 
         factor = int(topic.get("replication_factor") or 1)
         wanted = {str(k): config_value(v) for k, v in (topic.get("configs") or {}).items()}
         if name in (topics_absent or []):
-            problems.append(f"topic {name} is both declared and in topics_absent")
+            problems.append(f"kafka_topics_absent: topic {name} is also declared in kafka_topics")
             continue
         live = current.get(name)
         if live is None:
@@ -377,12 +377,12 @@ def plan(topics: list[dict], topics_absent: list[str], users: list[dict], sasl: 
             continue
         if partitions < live["partitions"]:
             problems.append(
-                f"topic {name} has {live['partitions']} partitions on the broker and is declared with {partitions}: "
+                f"kafka_topics: topic {name} has {live['partitions']} partitions on the broker and is declared with {partitions}: "
                 "Kafka cannot take partitions away (keys would move to other partitions); declare "
                 f"{live['partitions']} or more, or create a new topic and move the data")
         if factor != live["replication_factor"]:
             problems.append(
-                f"topic {name} has replication factor {live['replication_factor']} on the broker and is declared "
+                f"kafka_topics: topic {name} has replication factor {live['replication_factor']} on the broker and is declared "
                 f"with {factor}: changing it needs a partition reassignment, which this role does not do")
         if partitions > live["partitions"]:
             changes.append(Command(f"partitions.{number}", ["kafka-topics.sh", *admin, "--alter", "--topic", name,

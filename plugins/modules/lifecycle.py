@@ -87,7 +87,8 @@ from ansible_collections.appstack.platform.plugins.module_utils.host_files impor
 
 PREVIOUS = "-previous"
 #: A volume counts as full below 1 % free, at most 256 MiB (a large disk still has room at 1 %).
-FULL_SHARE, FULL_BYTES = 0.01, 256 * 1024 * 1024
+FULL_SHARE = 0.01
+FULL_BYTES = 256 * 1024 * 1024
 
 
 def full_volumes(info: dict) -> list[str]:

@@ -43,14 +43,14 @@ def test_status_lists_every_container_and_fails_when_one_is_down(stack, tmp_path
                      r"127\.0\.0\.1:55432->5432/tcp", result.stdout), result.stdout[-4000:]
     for name in ("postgres-exporter", "redis", "redis-exporter"):
         assert re.search(rf"\s{project}-{name}\s+\S+\s+(healthy|starting)\s+Up ", result.stdout), (name, result.stdout[-4000:])
-    assert "4 container(s), every one running, none unhealthy" in result.stdout
+    assert "4 container(s), every one running, none unhealthy or stale" in result.stdout
 
     subprocess.run(["docker", "stop", f"{project}-redis"], check=True, capture_output=True, timeout=60)
     try:
         stopped = run_playbook("playbooks/status.yml", stack, tmp_path)
         assert stopped.returncode != 0, stopped.stdout[-4000:]
         assert re.search(rf"redis\s+{project}-redis\s+\S+\s+exited\s+Exited ", stopped.stdout), stopped.stdout[-4000:]
-        assert f"not running or unhealthy: {project}-redis" in stopped.stdout
+        assert f"not running, unhealthy or stale: {project}-redis" in stopped.stdout
     finally:
         subprocess.run(["docker", "start", f"{project}-redis"], check=True, capture_output=True, timeout=60)
 

@@ -91,7 +91,7 @@ def test_fewer_partitions_or_another_replication_factor_is_refused_before_anythi
     with pytest.raises(ks.KafkaStateError) as refused:
         _plan(topics, sasl=False)
     message = str(refused.value)
-    assert "topic orders has 3 partitions on the broker and is declared with 2" in message
+    assert "kafka_topics: topic orders has 3 partitions on the broker and is declared with 2" in message
     assert "topic audit has replication factor 1 on the broker and is declared with 3" in message
     assert message.endswith("nothing was changed")
 
