@@ -13,14 +13,25 @@ description:
   - The one path that runs every appstack container. A service role describes what runs in C(<role>_containers)
     (its C(vars/main.yml)); this action decides how.
   - Renders each container's config templates and secrets on the controller and hashes them into the
-    C(org.appstack.config-hash) label; writes them, creates the project network and named volumes with
-    M(appstack.platform.prepare_host) in one round trip.
+    C(org.appstack.config-hash) label; stages them beside the live files, creates the project network and named
+    volumes with M(appstack.platform.prepare_host) in one round trip, which also reports each container's state
+    (its health C(stale) when Docker stopped running its checks).
+  - Puts changed files live after the engine's own check of them (a container's C(config_test) or C(reload.test),
+    in a one-off container of the new image) passed; a failed check fails the task with the running service and
+    its files untouched.
   - Runs each container with M(community.docker.docker_container) (its own comparison, all comparisons strict),
     hardened - no-new-privileges, all capabilities dropped unless added, memory equal to the swap limit, CPU and
     pids limits, json-file rotation, ports only when publishing is on.
   - Waits for every created, recreated or not yet healthy container at once with M(appstack.platform.wait_healthy),
     so services that do not depend on each other start side by side; a container that does not become healthy
     fails the task with its last log lines.
+  - Undoes a change that fails - a running, healthy container about to be replaced is set aside first
+    (M(appstack.platform.lifecycle)); if its replacement is refused by Docker or never gets healthy, the replacement
+    is removed and the previous container comes back with its files before the task fails, naming the service,
+    what changed and how long it was down. Data volumes are never touched.
+  - Heals - a container as described but unhealthy is restarted once (not when a named volume of it is full), one
+    whose health is stale gets its checks re-armed and counts once Docker judged it again; still unhealthy, the task
+    fails naming it.
   - Then runs each role's post-start steps (C(<role>_configure) - modules such as
     M(appstack.platform.postgres_provision), with arguments rendered from the role's templates where asked).
   - Reports C(changed) only when a file, the network, a volume, a container or a post-start step changed.
@@ -64,7 +75,9 @@ containers:
   returned: always
   type: dict
 timings:
-  description: Seconds each round trip took - C(prepare), C(container <name>), C(wait), C(step <name>), C(record).
+  description: >-
+    Seconds each round trip took - C(prepare), C(test <name>), C(promote), C(set aside), C(container <name>),
+    C(heal), C(wait), C(settle), C(rollback wait), C(step <name>), C(record).
   returned: always
   type: dict
 waited:
