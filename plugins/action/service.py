@@ -86,7 +86,7 @@ class ActionModule(ActionBase):
         if prepared.get("failed"):
             return prepared.get("msg", "could not prepare the Docker host")
         self._prepared = prepared
-        # Staged files of a reloading service are no change yet: that comes when they pass their test.
+        # Staged files are no change yet: that comes when they go live (after their test, where there is one).
         result["changed"] = bool(prepared.get("created")) or any(
             ".next/" not in path and not path.endswith(".next") for path in prepared.get("changed_paths") or [])
         diffs.extend(_as_list(prepared.get("diff")))
@@ -97,6 +97,7 @@ class ActionModule(ActionBase):
         of the new image (when the engine has a test and the service runs), then put them live, keeping the live ones
         of a running container until its new one is healthy. A failed test leaves the running service untouched."""
         self._to_reload: list[dict] = []
+        self._promoted: set[str] = set()
         differ = set(self._prepared.get("dirs_differ") or [])
         states = self._prepared.get("containers") or {}
         promote: dict[str, list] = {"files": [], "secret_files": [], "prune": [], "snapshots": []}
@@ -125,6 +126,7 @@ class ActionModule(ActionBase):
             promote["files"] += layout["files"]
             promote["secret_files"] += layout["secret_files"]
             promote["prune"] += list(live)
+            self._promoted.add(spec["name"])
             if spec.get("reload"):
                 self._to_reload.append(item)
         if promote["prune"]:
@@ -180,7 +182,13 @@ class ActionModule(ActionBase):
             described = containers.is_described(item["args"], state, image_id)
             runs = bool(state and state.get("running") and not state.get("restarting"))
             health = (state or {}).get("health")
-            if described and runs and health in ("stale", "unhealthy"):
+            if described and runs and name in self._promoted and not item["spec"].get("reload"):
+                # Its live files differed from what it was deployed with (changed by hand): it reads them at its start.
+                self._heals[name] = {"op": "restart", "said": "", "why": "had live files other than those it was deployed with; wrote them back"}
+                result["containers"][name] = {"changed": False, "id": state["id"], "health": health}
+                if not conf["full_compare"]:
+                    continue
+            elif described and runs and health in ("stale", "unhealthy"):
                 self._heals[name] = {"op": "rearm" if health == "stale" else "restart", "said": state.get("health_output") or ""}
                 result["containers"][name] = {"changed": False, "id": state["id"], "health": health}
                 if not conf["full_compare"]:
@@ -255,8 +263,8 @@ class ActionModule(ActionBase):
             wait = {"name": name, "timeout": self._timeouts[name]}
             if entry["op"] == "restart":
                 result["containers"][name]["changed"] = True
-                self._notes.append(f"{name} was unhealthy (its last health check said: {heals[name]['said'] or 'nothing'}); "
-                                   "restarted it once")
+                why = heals[name].get("why") or f"was unhealthy (its last health check said: {heals[name]['said'] or 'nothing'})"
+                self._notes.append(f"{name} {why}; restarted it once")
             else:
                 wait["fresh_since"] = entry["at"]
                 rearmed.append(name)

@@ -200,7 +200,7 @@ def _keys(rule: dict, ctx: RuleContext) -> list[str]:
                 bad.append(key)
             elif key in (rule.get("reserved") or []):
                 taken.append(key)
-            elif rule.get("scalar") and (value is None or not isinstance(value, (str, int, float, bool))):
+            elif rule.get("scalar") and not _scalar(value, rule.get("lists", False)):
                 nested.append(key)
     of = f" of {where}" if where else ""
     if bad:
@@ -208,9 +208,17 @@ def _keys(rule: dict, ctx: RuleContext) -> list[str]:
     if taken:
         errors.append(f"{name}: {', '.join(sorted(set(taken)))} {rule.get('reserved_msg', 'is set by the role; use its own variable')}")
     if nested:
-        errors.append(f"{name}: the value of {', '.join(map(str, nested))}{of} must be a string, a number or a boolean, "
-                      "not a list or a map")
+        allowed = "a string, a number or a boolean" + (" (or a list of them)" if rule.get("lists") else "")
+        errors.append(f"{name}: the value of {', '.join(map(str, nested))}{of} must be {allowed}, not "
+                      f"{'a map or a list of maps' if rule.get('lists') else 'a list or a map'}")
     return errors
+
+
+def _scalar(value: Any, lists: bool) -> bool:
+    """A value a file takes as one setting: text, a number, a boolean - or, where LISTS, a list of those."""
+    if isinstance(value, (str, int, float, bool)):
+        return True
+    return lists and isinstance(value, list) and all(isinstance(item, (str, int, float, bool)) for item in value)
 
 
 def _declaration(rule: dict, ctx: RuleContext) -> list[str]:

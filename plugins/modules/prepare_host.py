@@ -169,6 +169,7 @@ import stat
 import time
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.parameters import remove_values
 from ansible_collections.appstack.platform.plugins.module_utils.docker_socket import DockerSocket, DockerSocketError
 from ansible_collections.appstack.platform.plugins.module_utils.health import daemon_started, health, last_output
 from ansible_collections.appstack.platform.plugins.module_utils.host_files import atomic_write, mirror
@@ -376,7 +377,26 @@ def main() -> None:
               "dirs_differ": _dirs_differ(module.params)}
     if host.diffs:
         result["diff"] = host.diffs
-    module.exit_json(**result)
+    exit_unmasked(module, result, masked=("diff",))
+
+
+def exit_unmasked(module: AnsibleModule, result: dict, masked: tuple[str, ...]) -> None:
+    """Return RESULT with its identifiers as they are; only the MASKED keys (and health output) hide the secrets.
+
+    Ansible masks every occurrence of a no_log value's text in a module's result: a short secret (an access key
+    such as 'app') garbled the returned paths and names ('/etc/********stack/...'), so that the caller found no
+    container, no changed directory and no record it asked about. Paths, names, image ids and labels hold no secret;
+    what could (a file's diff, what a health check printed) is masked here, and the arguments - the secrets'
+    contents - are not returned at all.
+    """
+    secrets = set(module.no_log_values)
+    for key in masked:
+        if key in result:
+            result[key] = remove_values(result[key], secrets)
+    for state in (result.get("containers") or {}).values():
+        state["health_output"] = remove_values(state.get("health_output") or "", secrets)
+    module.no_log_values = set()
+    module.exit_json(invocation={"module_args": "not returned: the arguments hold secrets"}, **result)
 
 
 if __name__ == "__main__":

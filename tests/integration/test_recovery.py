@@ -79,6 +79,22 @@ def test_a_change_that_fails_is_undone_and_the_previous_container_serves_again(p
     assert again.returncode == 0 and "changed=0" in again.stdout, again.stdout[-3000:]
 
 
+def test_files_changed_by_hand_are_written_back_and_read_by_a_restart(pair, tmp_path):
+    """A live file that is not what the container was deployed with is put back, and the container restarted to
+    read it (its description did not change, so nothing else would)."""
+    primary = f"{pair}-pair-a"
+    conf = CONFIG_ROOT / primary / "config" / "redis.conf"
+    deployed, started = conf.read_text(), inspect(primary)["State"]["StartedAt"]
+    conf.write_text(deployed + "maxclients 7\n")
+    fixed = run_playbook(ROLE, {"role_under_test": "pair", "appstack_project": pair}, tmp_path)
+    assert fixed.returncode == 0, fixed.stdout[-3000:]
+    assert f"{primary} had live files other than those it was deployed with; wrote them back; restarted it once" in " ".join(
+        fixed.stdout.split())
+    assert conf.read_text() == deployed and inspect(primary)["State"]["StartedAt"] != started
+    again = run_playbook(ROLE, {"role_under_test": "pair", "appstack_project": pair}, tmp_path)
+    assert again.returncode == 0 and "changed=0" in again.stdout, again.stdout[-3000:]
+
+
 @pytest.fixture
 def slow(tmp_path):
     project = unique_project("heal")

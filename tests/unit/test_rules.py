@@ -168,3 +168,12 @@ def test_declarations_check_nothing_and_are_read_from_the_rules_as_they_stand():
     assert rules.declared(role_rules, "multiline") == {"postgres_tls_cert", "postgres_tls_key"}
     assert rules.declared(role_rules, "no_config") == {"minio_policies"}
     assert check(role_rules[0], values={}) == [] and rules.subject(role_rules[1]) == "minio_policies"
+
+
+def test_a_keys_rule_may_take_lists_of_values_where_the_engine_does():
+    rule = {"keys": "kafka_topics", "at": "[].configs", "pattern": "[a-z.]+", "msg": "must be a config", "scalar": True,
+            "lists": True}
+    assert check(rule, values={"kafka_topics": [{"configs": {"cleanup.policy": ["compact", "delete"]}}]}) == []
+    assert check(rule, values={"kafka_topics": [{"configs": {"cleanup.policy": [{"a": 1}]}}]}) == [
+        "kafka_topics: the value of cleanup.policy of [].configs must be a string, a number or a boolean (or a list of them), "
+        "not a map or a list of maps"]
