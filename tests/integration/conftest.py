@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import json
 import subprocess
+import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,3 +85,47 @@ def remove_project(project: str) -> None:
         subprocess.run(["docker", "network", "rm", network], capture_output=True, timeout=60)
     for directory in CONFIG_ROOT.glob(f"{project}-*"):
         subprocess.run(["rm", "-rf", str(directory)], timeout=60)
+
+
+def inspect(name: str) -> dict:
+    """docker inspect NAME."""
+    return json.loads(subprocess.run(["docker", "inspect", name], capture_output=True, text=True, check=True).stdout)[0]
+
+
+def exists(name: str) -> bool:
+    return subprocess.run(["docker", "inspect", name], capture_output=True).returncode == 0
+
+
+def docker_health(name: str, wanted: str = "healthy", looks: int = 60) -> str:
+    """Docker's own health verdict, waited for (60 looks, 0.5 s apart) until it is WANTED; its first check comes one
+    interval after a start, later than the deploy's."""
+    status = ""
+    for _ in range(looks):
+        status = inspect(name)["State"]["Health"]["Status"]
+        if status == wanted:
+            break
+        time.sleep(0.5)
+    return status
+
+
+@contextlib.contextmanager
+def deployed(playbook: str, variables: dict, tmp_path: Path) -> Iterator[dict]:
+    """PLAYBOOK run once with VARIABLES (a project of their own) and succeeded; the project's state is yielded and
+    the project removed afterwards."""
+    try:
+        result = run_playbook(playbook, variables, tmp_path)
+        assert result.returncode == 0, result.stdout[-4000:]
+        yield project_state(variables["appstack_project"])
+    finally:
+        remove_project(variables["appstack_project"])
+
+
+def assert_refused(result: subprocess.CompletedProcess, expected: list[str], project: str, before: dict) -> None:
+    """RESULT is a run the whole-stack preflight refused, naming every fragment of EXPECTED, and PROJECT is as BEFORE."""
+    said = " ".join(result.stdout.split())
+    assert result.returncode != 0, result.stdout[-4000:]
+    assert "nothing was changed" in said, result.stdout[-4000:]
+    for fragment in expected:
+        assert " ".join(fragment.split()) in said, f"{fragment!r} not in the run's output:\n{result.stdout[-4000:]}"
+    assert "argument_spec_data" not in said
+    assert project_state(project) == before

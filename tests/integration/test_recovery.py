@@ -12,45 +12,20 @@ is proven in the prod_vm scenario, which has a daemon of its own to restart.
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
-import time
 
 import pytest
-from conftest import CONFIG_ROOT, project_state, remove_project, run_playbook, unique_project
+from conftest import CONFIG_ROOT, deployed, docker_health, exists, inspect, project_state, remove_project, run_playbook, unique_project
 
 ROLE = "tests/integration/playbooks/role.yml"
 
 
-def inspect(name: str) -> dict:
-    return json.loads(subprocess.run(["docker", "inspect", name], capture_output=True, text=True, check=True).stdout)[0]
-
-
-def exists(name: str) -> bool:
-    return subprocess.run(["docker", "inspect", name], capture_output=True).returncode == 0
-
-
-def docker_health(name: str, wanted: str, looks: int = 60) -> str:
-    """Docker's own health verdict, waited for (bounded) until it is WANTED."""
-    status = ""
-    for _ in range(looks):
-        status = inspect(name)["State"]["Health"]["Status"]
-        if status == wanted:
-            break
-        time.sleep(0.5)
-    return status
-
-
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory):
-    project = unique_project("undo")
-    try:
-        result = run_playbook(ROLE, {"role_under_test": "pair", "appstack_project": project}, tmp_path_factory.mktemp("pair"))
-        assert result.returncode == 0, result.stdout[-4000:]
-        yield project
-    finally:
-        remove_project(project)
+    variables = {"role_under_test": "pair", "appstack_project": unique_project("undo")}
+    with deployed(ROLE, variables, tmp_path_factory.mktemp("pair")):
+        yield variables["appstack_project"]
 
 
 @pytest.mark.parametrize("change, said", [

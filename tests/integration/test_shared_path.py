@@ -8,24 +8,16 @@ through appstack.platform.service, as a team's own role would; the stack tests r
 from __future__ import annotations
 
 import datetime
-import json
 import re
 import subprocess
 import time
 
 import pytest
-from conftest import project_state, remove_project, run_playbook, unique_project, volumes_holding
+from conftest import (deployed, docker_health, exists, inspect, project_state, remove_project, run_playbook, unique_project,
+                      volumes_holding)
 
 ROLE = "tests/integration/playbooks/role.yml"
 PASSWORD = "pair-secret-one"
-
-
-def inspect(name: str) -> dict:
-    return json.loads(subprocess.run(["docker", "inspect", name], capture_output=True, text=True, check=True).stdout)[0]
-
-
-def exists(name: str) -> bool:
-    return subprocess.run(["docker", "inspect", name], capture_output=True).returncode == 0
 
 
 def redis_cli(container: str, *args: str) -> str:
@@ -48,23 +40,14 @@ def ready_at(name: str, line: str) -> datetime.datetime:
 
 
 def docker_says_healthy(name: str) -> bool:
-    """Docker's own verdict; its first check comes one interval after the start, later than the deploy's."""
-    for _ in range(60):
-        if inspect(name)["State"]["Health"]["Status"] == "healthy":
-            return True
-        time.sleep(0.5)
-    return False
+    return docker_health(name) == "healthy"
 
 
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory):
-    project = unique_project("pair")
-    try:
-        result = run_playbook(ROLE, {"role_under_test": "pair", "appstack_project": project}, tmp_path_factory.mktemp("pair"))
-        assert result.returncode == 0, result.stdout[-4000:]
-        yield project
-    finally:
-        remove_project(project)
+    variables = {"role_under_test": "pair", "appstack_project": unique_project("pair")}
+    with deployed(ROLE, variables, tmp_path_factory.mktemp("pair")):
+        yield variables["appstack_project"]
 
 
 def test_every_container_of_a_role_is_hardened_and_health_gated(pair):
