@@ -188,8 +188,10 @@ class ActionModule(ActionBase):
                 result["containers"][name] = {"changed": False, "id": state["id"], "health": health}
                 if not conf["full_compare"]:
                     continue
-            elif described and runs and health in ("stale", "unhealthy"):
-                self._heals[name] = {"op": "rearm" if health == "stale" else "restart", "said": state.get("health_output") or ""}
+            elif described and runs and health in ("stale", "unhealthy", "starting"):
+                # starting: no verdict yet (Docker 23+ starts over after a daemon restart); it gets Docker's own.
+                op = {"stale": "rearm", "unhealthy": "restart", "starting": "watch"}[health]
+                self._heals[name] = {"op": op, "said": state.get("health_output") or ""}
                 result["containers"][name] = {"changed": False, "id": state["id"], "health": health}
                 if not conf["full_compare"]:
                     continue
@@ -247,14 +249,20 @@ class ActionModule(ActionBase):
         return outcome.get("msg") if outcome.get("failed") else None
 
     def _heal(self, heals: dict[str, dict], conf: dict, task_vars: dict, result: dict) -> None:
-        """Re-arm stale health checks and restart unhealthy containers once; the wait then judges them."""
+        """Re-arm stale health checks and restart unhealthy containers once; the wait then judges them, and a container
+        still starting gets Docker's own verdict (only probes after a re-arm count; Docker's status for the others)."""
         if not heals or self._task.check_mode:
             return
-        outcome = self._lifecycle([{"op": heal["op"], "container": name, "stop_timeout": int(conf["stop_timeout"])}
-                                   for name, heal in sorted(heals.items())], task_vars, "heal")
-        result["changed"] = True
+        operations = [{"op": heal["op"], "container": name, "stop_timeout": int(conf["stop_timeout"])}
+                      for name, heal in sorted(heals.items()) if heal["op"] != "watch"]
+        results = [{"op": "watch", "container": name, "ok": True, "at": 0.0} for name, heal in sorted(heals.items())
+                   if heal["op"] == "watch"]
+        if operations:
+            outcome = self._lifecycle(operations, task_vars, "heal")
+            results += outcome.get("results") or []
+            result["changed"] = True
         rearmed = []
-        for entry in outcome.get("results") or []:
+        for entry in results:
             name = entry["container"]
             if not entry.get("ok"):
                 self._failed[name] = f"{name}: {entry['msg']} (its last health check said: {heals[name]['said'] or 'nothing'})"
@@ -267,7 +275,8 @@ class ActionModule(ActionBase):
                 self._notes.append(f"{name} {why}; restarted it once")
             else:
                 wait["fresh_since"] = entry["at"]
-                rearmed.append(name)
+                if entry["op"] == "rearm":
+                    rearmed.append(name)
             self._to_wait.append(wait)
         if rearmed:
             self._notes.append(f"Docker had stopped running the health checks of {', '.join(rearmed)} (a stale status, as "
@@ -275,14 +284,14 @@ class ActionModule(ActionBase):
                                "Docker's new verdict")
 
     def _wait(self, conf: dict, task_vars: dict, result: dict) -> str | None:
-        """One wait for every container started, restarted or re-armed (nothing is started in check mode). A re-armed
-        one that Docker then judges unhealthy is restarted once and waited for again. Fails with everything that
-        failed since the start."""
+        """One wait for every container started, restarted or re-armed (nothing is started in check mode). One left as it
+        was (re-armed, or still starting) that Docker then judges unhealthy is restarted once and waited for again.
+        Fails with everything that failed since the start."""
         if self._to_wait and not self._task.check_mode:
             waited = self._wait_for(self._to_wait, conf, task_vars, result)
             failed = set(waited.get("unhealthy") or [])
-            again = {name: {"op": "restart", "said": "unhealthy once its health checks ran again"}
-                     for name in failed if self._heals.get(name, {}).get("done") == "rearm"}
+            again = {name: {"op": "restart", "said": (waited.get("said") or {}).get(name, "")}
+                     for name in failed if self._heals.get(name, {}).get("done") in ("rearm", "watch")}
             if failed - set(again):
                 self._failed.update({name: "" for name in failed - set(again)})
                 self._failed["_wait"] = waited.get("msg", "containers did not become healthy")

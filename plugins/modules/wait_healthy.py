@@ -79,6 +79,10 @@ unhealthy:
   returned: on failure
   type: list
   elements: str
+said:
+  description: What the last health check of each container that did not become healthy printed.
+  returned: on failure
+  type: dict
 """
 
 import time
@@ -158,6 +162,7 @@ def wait(module: AnsibleModule, docker: DockerSocket) -> None:
     restarts = {name: (docker.get("/containers/{}/json", name) or {}).get("RestartCount", 0) for name in wanted}
     status: dict[str, str] = {}
     failures: dict[str, str] = {}
+    said: dict[str, str] = {}
     pending = set(wanted)
     max_polls = int(max(wanted.values(), default=0) / params["interval"]) + 2
     for _ in range(max_polls):
@@ -174,7 +179,7 @@ def wait(module: AnsibleModule, docker: DockerSocket) -> None:
             if state == "ready":
                 pending.discard(name)
             elif state == "broken" or elapsed >= wanted[name]:
-                checked = last_output(info or {})
+                checked = said[name] = last_output(info or {})
                 failures[name] = f"{why}; its last health check said: {checked}" if checked else why
         if failures or not pending:
             break
@@ -189,7 +194,7 @@ def wait(module: AnsibleModule, docker: DockerSocket) -> None:
             f"Last {lines} log lines:\n{_logs(docker, name, lines)}"
             for name, why in sorted(failures.items())
         ]
-        module.fail_json(msg="\n".join(messages), waited=waited, containers=status, unhealthy=sorted(failures))
+        module.fail_json(msg="\n".join(messages), waited=waited, containers=status, unhealthy=sorted(failures), said=said)
     module.exit_json(changed=False, waited=waited, containers=status)
 
 
