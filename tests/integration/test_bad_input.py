@@ -71,7 +71,7 @@ CASES = {
                   "nginx_routes": [{"path": "/api/", "upstream": "app", "rate_limit": {"rate": "fast"}}]},
         ["nginx_routes: every rate_limit.rate is requests per second or minute", "got fast"]),
     "header_name_with_a_space": ("nginx", {"nginx_headers": {"X Frame": "1"}},
-                                 ["nginx_headers: header names are letters, digits and '-'; got X Frame"]),
+                                 ["nginx_headers: every key must be a header name (letters, digits and '-'); got 'X Frame'"]),
     "header_value_with_a_quote": ("nginx", {"nginx_content_security_policy": 'default-src "self"'},
                                   ["nginx_headers: header values (and nginx_content_security_policy) may not hold quotes"]),
     "prod_tls_without_certificate": ("nginx", {**PROD, "nginx_tls_enabled": True},
@@ -270,7 +270,7 @@ CASES.update({
         ["app_components: component names must be unique"]),
     "app_env_name_with_a_dash": (
         "app", {**APP_STACK, "app_env": {"FEATURE-FLAG": "on"}},
-        ["app_env: names of app_env and app_secrets must be environment variable names"]),
+        ["app_env: every key must be an environment variable name (letters, digits, '_'); got 'FEATURE-FLAG'"]),
     "app_process_without_a_health_check": (
         "app", {**APP_STACK, "app_components": [{"name": "app", "image": "demo-app", "processes": [WEB]}]},
         ["app_components: every process needs a healthcheck"]),
