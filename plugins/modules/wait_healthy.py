@@ -41,7 +41,11 @@ options:
       name: {description: Container name., type: str, required: true}
       timeout: {description: Seconds to wait for this container., type: int, default: 180}
       fresh_since:
-        description: Seconds since the epoch when its health checks were re-armed; only probes after it count.
+        description:
+          - Seconds since the epoch when its health checks were re-armed; only probes after it count, and Docker's
+            verdict on them decides - healthy is ready, unhealthy fails at once.
+          - C(0) - Docker's verdict decides whenever it gives one (a container left as it was, still starting), or the
+            container's own check passing.
         type: float
   log_lines:
     description: Log lines shown for a container that is not healthy.
@@ -172,7 +176,8 @@ def wait(module: AnsibleModule, docker: DockerSocket) -> None:
             state, why = _status(info, fresh.get(name))
             if state == "waiting" and info and info.get("RestartCount", 0) > restarts[name]:
                 state, why = "broken", f"it restarted {info['RestartCount'] - restarts[name]} time(s)"
-            if (state == "waiting" and name not in fresh and info and (info.get("State") or {}).get("Running")
+            # Its own check passing counts, except right after a re-arm (fresh_since > 0): only Docker's new verdict does.
+            if (state == "waiting" and not fresh.get(name) and info and (info.get("State") or {}).get("Running")
                     and _check_passes(docker, info)):
                 state, why = "ready", "healthy (its health check passed; Docker's first scheduled check is still to come)"
             status[name] = why or "healthy"
