@@ -116,9 +116,13 @@ class ActionModule(ActionBase):
                 failure = self._test(item, conf, task_vars)
                 if failure:
                     return failure
-            if running:
+            # The files the running container (or a copy an earlier run left of it) was started with; a copy's own
+            # saved files, where that run got to save them, are older than the live ones and stay.
+            leftover = spec["name"] in (self._prepared.get("previous") or [])
+            if running or leftover:
                 saved = containers.saved(spec, conf["config_root"])
-                promote["snapshots"] += [{"source": path, "target": copy} for path, copy in saved.items()]
+                promote["snapshots"] += [{"source": path, "target": copy, "keep_existing": leftover and not running}
+                                         for path, copy in saved.items()]
                 self._saved[spec["name"]] = [{"saved": copy, "live": path} for path, copy in saved.items()]
             uid, gid = spec.get("uid", 0), spec.get("gid", spec.get("uid", 0))
             layout = file_layout(item, {kind: f"{containers.directory(spec, conf['config_root'])}/{kind}"
@@ -170,6 +174,7 @@ class ActionModule(ActionBase):
         stale gets its checks re-armed, an unhealthy one is restarted once. What fails is kept for the wait."""
         self._to_wait: list[dict] = []
         self._aside: dict[str, dict] = {}
+        self._leftovers: dict[str, list[dict]] = {}
         self._heals: dict[str, dict] = {}
         self._failed: dict[str, str] = {}
         self._timeouts = {item["spec"]["name"]: int(item["spec"]["healthy_timeout"]) for item in planned}
@@ -179,6 +184,11 @@ class ActionModule(ActionBase):
         for item in planned:
             name = item["spec"]["name"]
             state, image_id = states.get(name), images.get(item["image_ref"])
+            # A copy set aside by a run that stopped half-way: the last good container while this one is missing or
+            # broken and its replacement fails; dropped once the container is healthy.
+            if name in (self._prepared.get("previous") or []):
+                saved = containers.saved(item["spec"], conf["config_root"])
+                self._leftovers[name] = [{"saved": copy, "live": path} for path, copy in saved.items()]
             described = containers.is_described(item["args"], state, image_id)
             runs = bool(state and state.get("running") and not state.get("restarting"))
             health = (state or {}).get("health")
@@ -199,9 +209,9 @@ class ActionModule(ActionBase):
                 result["containers"][name] = {"changed": False, "id": state["id"], "health": health}
                 continue
             elif not described and runs and health in ("healthy", "starting", None):
-                self._aside[name] = {"change": "the change of " + containers.what_changed(item["args"], state, image_id)}
-            elif name in (self._prepared.get("previous") or []):
-                # A copy left by a run that stopped half-way is the last good one while its container is missing or broken.
+                self._aside[name] = {"change": "the change of " + containers.what_changed(item["args"], state, image_id),
+                                     "replace": True}
+            elif name in self._leftovers:
                 self._aside[name] = {"change": "an earlier run that stopped half-way"}
             if name in self._aside:
                 saved = containers.saved(item["spec"], conf["config_root"])
@@ -235,8 +245,7 @@ class ActionModule(ActionBase):
 
     def _set_aside(self, conf: dict, task_vars: dict) -> str | None:
         """Stop each running container about to be replaced and keep it as <name>-previous."""
-        running = [name for name, aside in self._aside.items() if "change" in aside
-                   and name in (self._prepared.get("containers") or {})]
+        running = [name for name, aside in self._aside.items() if aside.get("replace")]
         if not running or self._task.check_mode:
             return None
         outcome = self._lifecycle([{"op": "set_aside", "container": name, "stop_timeout": int(conf["stop_timeout"])}
@@ -326,9 +335,12 @@ class ActionModule(ActionBase):
         operations = [{"op": "restore", "container": name, "files": aside[name]["files"]} for name in undone]
         for name in undone:
             self._saved.pop(name, None)
-        operations += [{"op": "discard", "container": name,
-                        "files": aside[name]["files"] if name in aside else self._saved[name]}
-                       for name in sorted(set(aside) | set(self._saved)) if name not in undone]
+        # A copy an earlier run left goes only once this run succeeded: until then it may be the last good one.
+        leftovers = {} if failure else getattr(self, "_leftovers", {})
+        kept = {name for name in aside if failure and not aside[name].get("replace")}
+        files = {**leftovers, **self._saved, **{name: entry["files"] for name, entry in aside.items()}}
+        operations += [{"op": "discard", "container": name, "files": files[name]}
+                       for name in sorted(set(aside) | set(self._saved) | set(leftovers)) if name not in set(undone) | kept]
         if not operations:
             return failure
         outcome = self._lifecycle(operations, task_vars, "settle")

@@ -103,6 +103,7 @@ options:
     suboptions:
       source: {description: The directory to copy., type: path, required: true}
       target: {description: Where the copy goes (replaced)., type: path, required: true}
+      keep_existing: {description: Leave a target that exists as it is (an older copy that still counts)., type: bool, default: false}
   containers:
     description: Containers to report on (after the files are written), so the caller can tell which need work.
     type: list
@@ -337,7 +338,8 @@ def main() -> None:
             volumes=dict(type="list", elements="dict", default=[], options=dict(
                 name=dict(type="str", required=True), labels=dict(type="dict", default={}))),
             snapshots=dict(type="list", elements="dict", default=[], options=dict(
-                source=dict(type="path", required=True), target=dict(type="path", required=True))),
+                source=dict(type="path", required=True), target=dict(type="path", required=True),
+                keep_existing=dict(type="bool", default=False))),
             compare_dirs=dict(type="list", elements="dict", default=[], options=dict(
                 staged=dict(type="path", required=True), live=dict(type="path", required=True))),
             records=dict(type="list", elements="dict", default=[], options=dict(
@@ -350,6 +352,8 @@ def main() -> None:
     host = HostPreparer(module)
     try:
         for item in module.params["snapshots"]:
+            if item["keep_existing"] and os.path.isdir(item["target"]):
+                continue
             host.changed.append(item["target"])
             if not module.check_mode:
                 mirror(item["source"], item["target"])

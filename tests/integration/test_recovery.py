@@ -54,6 +54,31 @@ def test_a_change_that_fails_is_undone_and_the_previous_container_serves_again(p
     assert again.returncode == 0 and "changed=0" in again.stdout, again.stdout[-3000:]
 
 
+def test_a_copy_left_by_a_run_that_stopped_half_way_is_the_last_good_one_until_a_run_succeeds(pair, tmp_path):
+    """A run that stopped between setting a container aside and starting its replacement (the controller killed)
+    leaves <name>-previous and no container: a next run whose container fails brings that copy back; one that
+    succeeds drops it."""
+    replica = f"{pair}-pair-b"
+    original = inspect(replica)["Id"]
+
+    def stop_half_way() -> None:
+        subprocess.run(["docker", "stop", replica], check=True, capture_output=True, timeout=60)
+        subprocess.run(["docker", "rename", replica, f"{replica}-previous"], check=True, capture_output=True, timeout=60)
+
+    stop_half_way()
+    failed = run_playbook(ROLE, {"role_under_test": "pair", "appstack_project": pair,
+                                 "pair_replica_config": {"no-such-directive": "yes"}}, tmp_path)
+    said = " ".join(failed.stdout.split())
+    assert failed.returncode != 0
+    assert f"{replica} did not become healthy after an earlier run that stopped half-way, so the change was undone" in said, said[-3000:]
+    assert inspect(replica)["Id"] == original and not exists(f"{replica}-previous")
+    assert docker_health(replica) == "healthy"
+    stop_half_way()
+    healed = run_playbook(ROLE, {"role_under_test": "pair", "appstack_project": pair}, tmp_path)
+    assert healed.returncode == 0, healed.stdout[-3000:]
+    assert inspect(replica)["Id"] != original and not exists(f"{replica}-previous"), "the copy goes once a run succeeded"
+
+
 def test_files_changed_by_hand_are_written_back_and_read_by_a_restart(pair, tmp_path):
     """A live file that is not what the container was deployed with is put back, and the container restarted to
     read it (its description did not change, so nothing else would)."""
@@ -103,13 +128,14 @@ def test_an_unhealthy_container_is_restarted_once_and_the_run_succeeds(slow, tmp
 def test_a_container_still_unhealthy_after_its_restart_fails_the_run_naming_it(slow, tmp_path):
     project, marker, variables = slow
     name = f"{project}-slow"
+    variables = {**variables, "slow_healthy_timeout": 15}
     assert run_playbook(ROLE, variables, tmp_path).returncode == 0
     (marker / "broken").write_text("")
     assert docker_health(name, "unhealthy") == "unhealthy"
     failed = run_playbook(ROLE, variables, tmp_path)
     assert failed.returncode != 0
     assert f"{name} was unhealthy (its last health check said: exit code 1: the host says broken); restarted it once" in failed.stdout
-    assert f"{name} failed to start or to become healthy within 60s" in failed.stdout, failed.stdout[-3000:]
+    assert f"{name} failed to start or to become healthy within 15s" in failed.stdout, failed.stdout[-3000:]
     assert "its last health check said: exit code 1: the host says broken" in failed.stdout
     (marker / "broken").unlink()
     assert docker_health(name, "healthy") == "healthy"
