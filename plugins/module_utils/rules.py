@@ -23,6 +23,7 @@ directive of its own in a configuration file, a command line or an environment f
 that are text of several lines by design (PEM certificates) as ``multiline``. Every free-form map (an input of
 type dict without suboptions) has its keys checked in the engine's own key syntax by a ``keys`` rule, or is
 declared ``no_config`` with what it reaches instead (tests/unit/test_role_specs.py holds every role to it).
+A map with declared sub-options takes only those keys: an unknown one is named with its path (``unknown_keys``).
 """
 
 from __future__ import annotations
@@ -169,6 +170,44 @@ def control_characters(name: str, value: Any, path: str | None = None) -> list[s
     elif isinstance(value, (list, tuple)):
         for index, item in enumerate(value):
             errors.extend(control_characters(name, item, f"{path}[{index}]"))
+    return errors
+
+
+def unknown_keys(options: dict, params: Any, path: str = "") -> list[str]:
+    """Every key an argument spec does not declare, at any depth, each named with its path.
+
+    OPTIONS is an argument spec's options (name to option spec), PARAMS the values by option name. Every option
+    of type dict with options, and of type list with elements dict and options, is walked down to its last
+    level; a key its options (or their aliases) do not declare is named with where it is and what is known::
+
+        app_components[0].processes[1]: unknown key 'ports' (known: command, cpus, env, ...)
+
+    Free-form maps (no options) are not walked, and values of another type are left to the type checks.
+    """
+    errors: list[str] = []
+    if not isinstance(params, dict):
+        return errors
+    for name, spec in (options or {}).items():
+        sub = (spec or {}).get("options")
+        value = params.get(name)
+        if not sub or value is None:
+            continue
+        where = f"{path}.{name}" if path else str(name)
+        if spec.get("type") == "dict":
+            items = [(where, value)]
+        elif spec.get("type") == "list" and spec.get("elements") == "dict" and isinstance(value, list):
+            items = [(f"{where}[{index}]", item) for index, item in enumerate(value)]
+        else:
+            continue
+        known = set(sub).union(*((option or {}).get("aliases") or [] for option in sub.values()))
+        for at, item in items:
+            if not isinstance(item, dict):
+                continue
+            unknown = [key for key in item if key not in known]
+            if unknown:
+                keys = ", ".join(repr(key) for key in unknown)
+                errors.append(f"{at}: unknown key{'s' if len(unknown) > 1 else ''} {keys} (known: {', '.join(sorted(sub))})")
+            errors.extend(unknown_keys(sub, item, at))
     return errors
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from ansible import constants as C
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.errors import UnsupportedError
 from ansible.template import trust_as_template
 from ansible_collections.appstack.platform.plugins.module_utils import containers, rules
 
@@ -153,8 +154,12 @@ class Stack:
                 (unset_broken if self.is_default(role, name) else errors).append(message)
         result = ArgumentSpecValidator({k: v for k, v in spec.items() if k in params}).validate(
             params, validate_role_argument_spec=True)
-        named = [m for m in result.error_messages if any(option in m for option in spec)]
-        errors.extend(named or result.error_messages)
+        # An unknown key in a map with sub-options is named with its path (rules.unknown_keys, over the values as
+        # Ansible converted them) instead of Ansible's one "Supported parameters include" line for all of them.
+        unknown = rules.unknown_keys(spec, result.validated_parameters)
+        messages = [error.msg for error in result.errors if not (unknown and isinstance(error, UnsupportedError))]
+        named = [m for m in messages if any(option in m for option in spec)]
+        errors.extend(unknown + (named or messages))
         # The rule of every input: no line break or other control character, unless the role says it is text of
         # several lines by design (rules.py).
         multiline = rules.declared(self.role_vars.get(role, {}).get(role + PREFLIGHT_SUFFIX), "multiline")

@@ -89,6 +89,8 @@ CASES = {
                                ["minio_console_publish: prod never publishes the MinIO console"]),
     "short_s3_secret": ("minio", {"minio_users": [{"name": "app", "secret_key": "short", "policies": ["readwrite"]}]},
                         ["minio_users: every secret_key must be at least 8 characters"]),
+    "unknown_key_in_a_list_of_dicts": ("postgres", {"postgres_users": [{"name": "app", "pasword": "app-secret-1"}]},
+                                       ["postgres_users[0]: unknown key 'pasword' (known: attributes, name, password, privileges)"]),
     "docker_pool_not_cidr": ("docker_host", {"docker_host_address_pools": [{"base": "nonsense", "size": 24}]},
                              ["docker_host_address_pools: every base must be a CIDR network"]),
 }
@@ -274,6 +276,9 @@ CASES.update({
     "app_process_without_a_health_check": (
         "app", {**APP_STACK, "app_components": [{"name": "app", "image": "demo-app", "processes": [WEB]}]},
         ["app_components: every process needs a healthcheck"]),
+    "app_unknown_key_in_a_process": (
+        "app", {**APP_STACK, "app_components": [app_component(WEB, {"name": "worker", "command": ["worker"], "prots": {"http": 8001}})]},
+        ["app_components[0].processes[1]: unknown key 'prots' (known: "]),
     "app_negative_drain": (
         "app", {**APP_STACK, "app_drain_seconds": -1}, ["app_drain_seconds: -1"]),
 })
@@ -291,6 +296,7 @@ def test_bad_input_is_refused_before_anything_changes(case, tmp_path):
         assert fragment in output, f"{fragment!r} not in the error:\n{output[-3000:]}"
     assert "nothing was changed" in output, "the role's own checks must refuse it, before Ansible's spec validation"
     assert "argument_spec_data" not in output, "the argument spec must not be dumped"
+    assert "Supported parameters" not in output, "an unknown key is named with its path by the role's own checks"
     assert project_resources(project) == []
     assert STRONG not in output
 
