@@ -15,10 +15,12 @@ BACKUP_ROOT = Path("/tmp/appstack-test-backups")
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    """PostgreSQL and Redis with their exporters, a project of its own on ports of its own; removed afterwards."""
+    """PostgreSQL and Redis with their exporters (asked for: no prometheus_grafana in this stack), a project of its
+    own on ports of its own; removed afterwards."""
     project = unique_project("ops")
     base = {"appstack_project": project, "appstack_services": ["postgres", "redis"],
             "postgres_host_port": 55432, "redis_host_port": 56379, "postgres_databases": [{"name": "app"}],
+            "postgres_exporter_enabled": True, "redis_exporter_enabled": True,
             "appstack_backup_root": str(BACKUP_ROOT / project)}
     try:
         deployed = run_playbook("site.yml", base, tmp_path_factory.mktemp("deploy"))

@@ -54,8 +54,10 @@ CASES = {
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     """The dev stack of a project of its own, on ports of its own; removed afterwards."""
+    # The exporters are asked for (no prometheus_grafana in this stack): more containers that must stay as they were.
     base = {"appstack_project": unique_project("xrole"), "appstack_services": ["postgres", "redis"],
-            "postgres_host_port": 35432, "redis_host_port": 36379}
+            "postgres_host_port": 35432, "redis_host_port": 36379,
+            "postgres_exporter_enabled": True, "redis_exporter_enabled": True}
     with deployed("site.yml", base, tmp_path_factory.mktemp("deploy")) as state:
         # PostgreSQL and Redis, each with its Prometheus exporter.
         assert len(state["containers"]) == 4 and len(state["volumes"]) == 2, state
