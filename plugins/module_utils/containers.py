@@ -311,6 +311,12 @@ def job_args(job: dict, stack: dict, image_ref: str) -> dict:
                                "target": SECRETS_MOUNT, "read_only": True})
     if job.get("entrypoint") is not None:
         base["entrypoint"] = job["entrypoint"]
+    if job.get("network_mode"):
+        # Another container's network namespace (container:<name>): its localhost, its /etc/hosts.
+        base["network_mode"] = str(job["network_mode"])
+        del base["networks"]
+    elif job.get("etc_hosts"):
+        base["etc_hosts"] = {str(name): str(address) for name, address in dict(job["etc_hosts"]).items()}
     if job.get("uid") is not None:
         base["user"] = f"{job['uid']}:{job.get('gid', job['uid'])}"
     return base

@@ -16,6 +16,7 @@ from its output alone::
     - {keys: redis_config, pattern: "[a-z][a-z0-9-]*", msg: "must be a Redis directive", scalar: true, reserved: [port]}
     - {multiline: [postgres_tls_cert, postgres_tls_key]}
     - {no_config: [minio_policies], reaches: "MinIO's admin API as JSON policy documents"}
+    - {messages: app_spec_problems, about: app_components}  # a check in code: each message names its place
 
 One rule holds for every input of every role without being listed: no key or string anywhere in a value
 may hold a line break or another control character (``control_characters``), so that no value can become a
@@ -341,6 +342,12 @@ def _that(rule: dict, ctx: RuleContext) -> list[str]:
     return [ctx.render(rule["msg"])]
 
 
+def _messages(rule: dict, ctx: RuleContext) -> list[str]:
+    """A role's own check in code (a filter): the variable named holds its messages, each naming its place."""
+    value = ctx.value(rule["messages"])
+    return [str(message) for message in (value if isinstance(value, list) else [value]) if message]
+
+
 def _truthy(value: Any) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in ("true", "yes", "on", "1")
@@ -362,6 +369,7 @@ KINDS: dict[str, Callable[[dict, RuleContext], list[str]]] = {
     "keys": _keys,
     "multiline": _declaration,
     "no_config": _declaration,
+    "messages": _messages,
 }
 
 
@@ -382,6 +390,8 @@ def subject(rule: dict) -> str:
         return "appstack_services"
     if kind in ("multiline", "no_config"):
         return _names(rule[kind])[0]
+    if kind == "messages":
+        return str(rule.get("about") or rule[kind])
     return _names(rule[kind])[0]
 
 

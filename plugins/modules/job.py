@@ -36,6 +36,11 @@ options:
       env: {description: Environment., type: dict}
       volumes: {description: Named volumes (name) or host directories (path) with a mount path., type: list, elements: dict}
       secrets_from: {description: Container whose secrets directory is mounted read-only at C(/run/secrets)., type: str}
+      cap_add: {description: Capabilities the job needs (all others dropped)., type: list, elements: str}
+      network_mode:
+        description: C(container:<name>) to share another container's network namespace instead of the project network.
+        type: str
+      etc_hosts: {description: Names resolved to addresses in the job's C(/etc/hosts)., type: dict}
       memory: {description: Memory limit., type: str}
       no_log: {description: Hide the job's output., type: bool}
 """

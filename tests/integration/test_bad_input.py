@@ -255,9 +255,28 @@ CASES.update({
     "app_component_name_upper_case": (
         "app", {**APP_STACK, "app_components": [{**app_component(WEB), "name": "Backend"}]},
         ["app_components: every name must be lower-case letters, digits and '-'", "'Backend'"]),
-    "app_two_web_processes_in_a_component": (
-        "app", {**APP_STACK, "app_components": [app_component(WEB, {**WEB, "name": "admin", "port": 8001})]},
-        ["app_components: a component has at most one web process"]),
+    "app_port_and_ports_together": (
+        "app", {**APP_STACK, "app_components": [app_component({**WEB, "ports": {"http": 8000, "ws": 8001}})]},
+        ["app_components[0].processes[0]: give port or ports, not both"]),
+    "app_metrics_port_not_declared": (
+        "app", {**APP_STACK, "app_components": [app_component({**WEB, "port": None, "ports": {"http": 8000}, "metrics_port": "admin"})]},
+        ["app_components[0].processes[0].metrics_port: 'admin' is neither a port number nor one of its ports (http)"]),
+    "app_volume_outside_what_the_image_allows": (
+        "app", {**APP_STACK, "app_components": [app_component(WEB, volumes=[{"name": "media", "path": "/etc/media", "writer": "web"}])]},
+        ["app_components[0].volumes[0].path: '/etc/media' is not allowed"]),
+    "app_two_processes_writing_one_volume": (
+        "app", {**APP_STACK, "app_components": [app_component(
+            {**WEB, "volumes": [{"name": "media", "path": "/srv/media"}]},
+            {"name": "worker", "command": ["worker"], "volumes": [{"name": "media", "path": "/srv/media"}]})]},
+        ["app_components[0].processes[1].volumes: media is written by process web already"]),
+    "nginx_route_to_an_unknown_port": (
+        "nginx", {**APP_STACK, "appstack_services": ["postgres", "minio", "app", "nginx"],
+                  "nginx_routes": [{"path": "/ws/", "upstream": "app.web.ws", "websocket": True}]},
+        ["nginx_routes: app.web.ws is no upstream; a route names one of app, app.web, app.web.http"]),
+    "nginx_route_to_an_unknown_process": (
+        "nginx", {**APP_STACK, "appstack_services": ["postgres", "minio", "app", "nginx"],
+                  "nginx_routes": [{"path": "/flower/", "upstream": "app.flower"}]},
+        ["nginx_routes: app.flower is no upstream"]),
     "app_port_out_of_range": (
         "app", {**APP_STACK, "app_components": [app_component({**WEB, "port": 80000})]},
         ["app_components: a web process's port is between 1 and 65535"]),
