@@ -82,15 +82,21 @@ def volume_mounts(component: dict, process: dict, project: str) -> list[dict]:
     return found
 
 
-def app_volumes(components: list[dict], project: str) -> list[dict]:
-    """Every named volume of the app: C({name, component, volume, path, uid, gid}), owned by its component's user."""
+def app_volumes(components: list[dict], project: str, static_volume: str = "", static_mount: str = "") -> list[dict]:
+    """Every named volume of the app: C({name, component, volume, path, uid, gid}), owned by its component's user.
+
+    With STATIC_VOLUME, instead the static-files volume once per component with a static job, at STATIC_MOUNT.
+    """
     found = []
     for component in components:
-        declared = list(component.get("volumes") or []) + [
-            volume for process in component.get("processes") or [] for volume in process.get("volumes") or []]
+        if static_volume:
+            declared = [{"name": "static", "path": static_mount}] if component.get("static") else []
+        else:
+            declared = list(component.get("volumes") or []) + [
+                volume for process in component.get("processes") or [] for volume in process.get("volumes") or []]
         for volume in declared:
-            entry = {"name": f"{project}-{component['name']}-{volume['name']}", "component": component["name"],
-                     "volume": str(volume["name"]), "path": str(volume["path"])}
+            entry = {"name": static_volume or f"{project}-{component['name']}-{volume['name']}",
+                     "component": component["name"], "volume": str(volume["name"]), "path": str(volume["path"])}
             if component.get("uid") is not None:
                 entry.update(uid=int(component["uid"]), gid=int(component.get("gid", component["uid"])))
             found.append(entry)
@@ -366,6 +372,8 @@ def app_metrics(components: list[dict]) -> list[dict]:
             if not port:
                 continue
             port = ports.get(str(port), port)
+            if not str(port).isdigit():
+                continue  # a port name the process does not declare: the preflight names it
             base = f"{component['name']}-{process['name']}"
             names = [f"{base}-blue", f"{base}-green"] if is_web(process) else [base]
             jobs.append({"job": f"{component['name']}-{process['name']}", "dns_names": names, "port": int(port),

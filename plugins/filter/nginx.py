@@ -8,8 +8,14 @@ import re
 
 
 def nginx_zone(route: dict) -> str:
-    """A zone name for ROUTE's rate limit, derived from its path (/api/v1/ -> route_api_v1)."""
-    return "route_" + (re.sub(r"[^A-Za-z0-9]+", "_", route["path"]).strip("_") or "root")
+    """A zone name for ROUTE's rate limit, derived from its path and rate (/api/v1/ at 10r/s -> route_api_v1_10r_s).
+
+    With the rate in the name, a route held on its live release's rate while a rollout previews a new one has a zone
+    of its own.
+    """
+    path = re.sub(r"[^A-Za-z0-9]+", "_", route["path"]).strip("_") or "root"
+    rate = re.sub(r"[^A-Za-z0-9]+", "_", str((route.get("rate_limit") or {}).get("rate") or "")).strip("_")
+    return f"route_{path}_{rate}" if rate else f"route_{path}"
 
 
 class FilterModule:

@@ -90,6 +90,9 @@ def test_volumes_are_shared_with_one_writer_and_kept_per_component():
     assert app.app_volumes([MEDIA], "p") == [
         {"name": "p-site-media", "component": "site", "volume": "media", "path": "/srv/media", "uid": 1000, "gid": 1000},
         {"name": "p-site-beat", "component": "site", "volume": "beat", "path": "/var/lib/beat", "uid": 1000, "gid": 1000}]
+    # The static-files volume goes to the user of each component with a static job.
+    assert app.app_volumes([{**MEDIA, "static": ["collect"]}, COMPONENTS[1]], "p", "p-static", "/static") == [
+        {"name": "p-static", "component": "site", "volume": "static", "path": "/static", "uid": 1000, "gid": 1000}]
 
 
 WIRING = {"postgres": {"env": {"DB_HOST": "postgres"}, "secrets": {"DATABASE_URL": "postgresql://u:p@postgres/app"}},
