@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import CONFIG_ROOT, project_state, remove_project, run_playbook, unique_project, volumes_holding
+from conftest import CONFIG_ROOT, docker_health, inspect, project_state, remove_project, run_playbook, unique_project, volumes_holding
 
 BACKUP_ROOT = Path("/tmp/appstack-test-backups")
 
@@ -102,3 +102,58 @@ def test_teardown_keeps_the_data_until_removal_is_confirmed(stack, tmp_path):
     state = project_state(project)
     assert state["containers"] == [] and state["volumes"] == [] and state["networks"] == [], state
     assert not list(CONFIG_ROOT.glob(f"{project}-*"))
+
+
+def test_app_volumes_are_backed_up_and_restored(tmp_path):
+    """An app component with a named volume: backup.yml archives it (with the stack's other services, retention
+    applied), app_restore.yml puts the archived files back - content, owner and mode - into the volume, the web
+    process stopped meanwhile and healthy again afterwards; a backup that does not exist is refused by name."""
+    project = unique_project("appvol")
+    backups = BACKUP_ROOT / project
+    component = {"name": "app", "image": "demo-app", "uid": 10001,
+                 "healthcheck": {"test": ["CMD", "demo-app", "health"], "interval": "2s", "timeout": "5s", "retries": 3,
+                                 "start_period": "20s"},
+                 "volumes": [{"name": "media", "path": "/srv/media", "writer": "web"}],
+                 "processes": [{"name": "web", "command": ["web"], "port": 8000}]}
+    # Redis first: the project network exists before the app's volume is handed to its user.
+    variables = {"appstack_project": project, "appstack_services": ["redis", "app"], "redis_publish": False,
+                 "appstack_backup_root": str(backups), "app_components": [component], "app_backup_retention": 1}
+    web = f"{project}-app-web-blue-1"
+
+    def in_web(script: str) -> str:
+        return subprocess.run(["docker", "exec", web, "sh", "-ec", script], capture_output=True, text=True,
+                              check=True, timeout=60).stdout.strip()
+
+    try:
+        deployed = run_playbook("site.yml", variables, tmp_path)
+        assert deployed.returncode == 0, deployed.stdout[-4000:]
+        in_web("echo original > /srv/media/a.txt; chmod 600 /srv/media/a.txt; mkdir /srv/media/sub; echo b > /srv/media/sub/b.txt")
+        # An older archive of the volume, beyond the retention of 1 once the new one exists.
+        (backups / f"{project}-app").mkdir(parents=True)
+        (backups / f"{project}-app" / "app-media-20000101T000000Z.tar.gz").write_bytes(b"old")
+
+        backed_up = run_playbook("playbooks/backup.yml", variables, tmp_path)
+        assert backed_up.returncode == 0, backed_up.stdout[-4000:]
+        files = sorted(re.sub(r"\d{8}T\d{6}Z", "STAMP", path.relative_to(backups).as_posix())
+                       for path in backups.rglob("*") if path.is_file())
+        assert files == [f"{project}-app/app-media-STAMP.tar.gz", f"{project}-redis/dump-STAMP.rdb"], files
+
+        in_web("echo changed > /srv/media/a.txt; rm -r /srv/media/sub; echo new > /srv/media/c.txt")
+        refused = run_playbook("playbooks/app_restore.yml", {**variables, "app_restore_backup": "20000101T000000Z"}, tmp_path)
+        assert refused.returncode != 0
+        assert "app_restore_backup: '20000101T000000Z' must name an existing backup" in " ".join(refused.stdout.split())
+        assert in_web("cat /srv/media/a.txt") == "changed"
+
+        started = inspect(web)["State"]["StartedAt"]
+        # The newest backup (app_restore_backup unset), the volume named as on a command line.
+        restored = run_playbook("playbooks/app_restore.yml", {**variables, "app_restore_volumes": "app/media"}, tmp_path)
+        assert restored.returncode == 0, restored.stdout[-4000:]
+        assert inspect(web)["State"]["StartedAt"] != started, "the web process was not stopped during the restore"
+        assert docker_health(web) == "healthy"
+        assert in_web("cat /srv/media/a.txt /srv/media/sub/b.txt") == "original\nb"
+        assert in_web("ls -A /srv/media") == "a.txt\nsub"
+        assert in_web("stat -c '%u:%g %a' /srv/media /srv/media/a.txt /srv/media/sub/b.txt") == (
+            "10001:10001 755\n10001:10001 600\n10001:10001 644")
+    finally:
+        remove_project(project)
+        shutil.rmtree(backups, ignore_errors=True)
