@@ -483,6 +483,12 @@ def app_spec_errors(components: list[dict], names: dict) -> list[str]:
                                   f"(a process, or all)")
                 owners.setdefault(name, f"process {process.get('name')}")
         errors.extend(_job_errors(where, component))
+    volume_names = [volume["name"] for volume in app_volumes(components or [], "")]
+    clashes = sorted({name.lstrip("-") for name in volume_names if volume_names.count(name) > 1
+                      and len({v["component"] for v in app_volumes(components or [], "") if v["name"] == name}) > 1})
+    if clashes:
+        errors.append(f"app_components: the volumes of two components get the same Docker name ({', '.join(clashes)}); "
+                      "rename a component or a volume")
     for key, value in (names or {}).items():
         entries = value if isinstance(value, list) else [value]
         for entry in entries:

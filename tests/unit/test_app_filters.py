@@ -208,6 +208,13 @@ def test_bad_ports_volumes_and_jobs_are_named(change, message):
     assert all(error.startswith("app_components[0]") for error in errors)
 
 
+def test_two_components_whose_volumes_get_one_docker_name_are_refused():
+    one = {**MEDIA, "name": "a-b", "volumes": [{"name": "c", "path": "/c", "writer": "all"}]}
+    other = {**MEDIA, "name": "a", "volumes": [{"name": "b-c", "path": "/c", "writer": "all"}]}
+    assert app.app_spec_errors([one, other], {}) == [
+        "app_components: the volumes of two components get the same Docker name (a-b-c); rename a component or a volume"]
+
+
 def test_the_described_shapes_pass_and_bad_names_of_wired_values_are_named():
     assert app.app_spec_errors([MEDIA, DUPLEX, *COMPONENTS], {"REDIS_URL": ["A", {"name": "B", "redis_database": 1}]}) == []
     assert app.app_spec_errors([], {"DATABASE_URL": {"name": "X", "redis_database": 1}}) == [
