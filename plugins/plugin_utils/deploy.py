@@ -92,6 +92,11 @@ def check_services_list(services: Any) -> list[str]:
     return errors
 
 
+def variable_of(message: str) -> str:
+    """The variable a message is about: its text before the first ':', without a path (postgres_users[0].name)."""
+    return re.split(r"[\[.:]", message, maxsplit=1)[0]
+
+
 def check_stack(stack: Stack, services: list[str]) -> tuple[list[str], list[dict]]:
     """Every error of the run at once and, when there is none, the plan.
 
@@ -106,8 +111,8 @@ def check_stack(stack: Stack, services: list[str]) -> tuple[list[str], list[dict
         role_errors, secrets = stack.argument_errors(role)
         violations, unusable = stack.rule_errors(role)
         # A rule about a variable that is already reported (mistyped, undefined) would only repeat it.
-        reported = {error.split(":", 1)[0] for error in role_errors}
-        role_errors += [v for v in violations if v.split(":", 1)[0] not in reported] + ([] if role_errors else unusable)
+        reported = {variable_of(error) for error in role_errors}
+        role_errors += [v for v in violations if variable_of(v) not in reported] + ([] if role_errors else unusable)
         no_log |= secrets
         errors.extend(role_errors)
         if role_errors:

@@ -119,3 +119,11 @@ def test_every_roles_nested_options_are_walked(role):
         value = item if options[name]["type"] == "dict" else [item]
         where = name if options[name]["type"] == "dict" else f"{name}[0]"
         assert f"{where}: unknown key 'not_an_option_anywhere' (known: " in "\n".join(unknown_keys(options, {name: value}))
+
+
+def test_a_rule_about_a_variable_already_named_with_a_path_is_not_repeated():
+    from ansible_collections.appstack.platform.plugins.plugin_utils import deploy
+
+    assert deploy.variable_of("postgres_users[0]: unknown key 'pasword' (known: name)") == "postgres_users"
+    assert deploy.variable_of("app_components[0].processes[1].ports: 'x'") == "app_components"
+    assert deploy.variable_of("postgres_users: every user needs a non-empty password") == "postgres_users"
