@@ -55,7 +55,7 @@ CASES = {
         ["nginx_routes: a route goes to minio, which is not in appstack_services"]),
     "route_to_an_unknown_upstream": (
         "nginx", {"nginx_routes": [{"path": "/api/", "upstream": "backend"}]},
-        ["nginx_routes: every upstream must be a key of nginx_upstreams (none defined)"]),
+        ["nginx_routes: backend is no upstream; known: none (nginx_upstreams is empty and no app runs)"]),
     "route_path_not_a_prefix": (
         "nginx", {"nginx_upstreams": {"app": {"servers": ["app:8000"]}}, "nginx_routes": [{"path": "api", "upstream": "app"}]},
         ["nginx_routes: every path must be a path prefix such as /api/", "'api'"]),
@@ -272,7 +272,7 @@ CASES.update({
     "nginx_route_to_an_unknown_port": (
         "nginx", {**APP_STACK, "appstack_services": ["postgres", "minio", "app", "nginx"],
                   "nginx_routes": [{"path": "/ws/", "upstream": "app.web.ws", "websocket": True}]},
-        ["nginx_routes: app.web.ws is no upstream; a route names one of app, app.web, app.web.http"]),
+        ["nginx_routes: app.web.ws is no upstream; known: app, app.web, app.web.http"]),
     "nginx_route_to_an_unknown_process": (
         "nginx", {**APP_STACK, "appstack_services": ["postgres", "minio", "app", "nginx"],
                   "nginx_routes": [{"path": "/flower/", "upstream": "app.flower"}]},
