@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
+from ansible_collections.appstack.platform.plugins.module_utils import placement
 from ansible_collections.appstack.platform.plugins.plugin_utils.deploy import (
     SUPPORT_ROLES, check_services_list, check_stack, endpoints, image_look, images_of, notices, start_waves)
 from ansible_collections.appstack.platform.plugins.plugin_utils.stack import Stack, service_roles, short_message
@@ -27,19 +28,27 @@ class ActionModule(ActionBase):
             result.update(failed=True, msg=short_message(exc))
             return result
         errors = check_services_list(services)
+        # The whole stack is placed on the inventory's hosts; this host deploys (and plans) its own services.
+        whole = "stack" in roles
+        groups = (task_vars or {}).get("groups") or {}
+        if whole and not errors:
+            errors = placement.placement_errors(list(services), groups)
+        here = (placement.host_services(list(services), groups, str((task_vars or {}).get("inventory_hostname")))
+                if whole else list(services))
         if not errors:
             try:
                 # The platform roles matter to services; a lone role (docker_host) is checked alone.
-                platform = SUPPORT_ROLES if services or "stack" in roles else []
+                platform = SUPPORT_ROLES if services or whole else []
                 stack = Stack(self, task_vars or {}, roles + platform + list(services))
-                errors, planned = check_stack(stack, list(services))
+                errors, planned = check_stack(stack, here)
                 if not errors:
                     wanted = images_of(planned)
-                    result.update(checked=list(services), images=wanted, image_look=image_look(stack, wanted) if platform else {},
-                                  prepare=[role for role in services if stack.has_entry_point(role, "prepare")],
-                                  own_deploy=[role for role in services if stack.has_entry_point(role, "deploy")],
-                                  waves=start_waves(stack, list(services)), endpoints=endpoints(stack, list(services)),
-                                  notices=notices(stack, list(services)))
+                    result.update(checked=here, images=wanted, image_look=image_look(stack, wanted) if platform else {},
+                                  prepare=[role for role in here if stack.has_entry_point(role, "prepare")],
+                                  own_deploy=[role for role in here if stack.has_entry_point(role, "deploy")],
+                                  waves=start_waves(stack, list(services)), endpoints=endpoints(stack, here),
+                                  placement=placement.placement(list(services), groups), services=here,
+                                  notices=notices(stack, here))
                     # Said once per run, where the whole run is checked (a part of a service left out, and how to add it).
                     if result["notices"]:
                         result["warnings"] = list(result["notices"])

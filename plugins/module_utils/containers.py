@@ -136,13 +136,23 @@ def mounts(spec: dict, config_root: str) -> list[dict]:
 
 
 def published_ports(spec: dict, stack: dict) -> list[str]:
-    """Published ports, when the container publishes and the stack does or the container is the edge proxy.
+    """The container's ``published_ports`` option (see ``port_bindings``)."""
+    return [port_binding(port, address) for address, port in port_bindings(spec, stack)]
+
+
+def port_bindings(spec: dict, stack: dict) -> list[tuple[str, dict]]:
+    """Each published port with its address: ``ports`` on the publish address, when the container publishes and the
+    stack does or the container is the edge proxy; ``peer_ports``, what the stack's other hosts reach, on this host's
+    private address (``peer_address``) when another host needs them.
 
     The edge proxy (``edge: true``) is the one service a prod stack, which publishes nothing else, still publishes.
     """
-    if not ((stack["publish_ports"] or spec.get("edge")) and spec.get("publish", True)):
-        return []
-    return [port_binding(p, stack["publish_address"]) for p in spec.get("ports") or []]
+    bindings = []
+    if (stack["publish_ports"] or spec.get("edge")) and spec.get("publish", True):
+        bindings = [(stack["publish_address"], port) for port in spec.get("ports") or []]
+    if stack.get("peer_address"):
+        bindings += [(stack["peer_address"], port) for port in spec.get("peer_ports") or []]
+    return bindings
 
 
 def labels(spec: dict, stack: dict, digest: str) -> dict:

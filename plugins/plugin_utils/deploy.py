@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from ansible.errors import AnsibleError
-from ansible_collections.appstack.platform.plugins.module_utils import containers, images
+from ansible_collections.appstack.platform.plugins.module_utils import containers, images, placement
 from ansible_collections.appstack.platform.plugins.plugin_utils.stack import Stack, StackError, service_roles, short_message
 
 #: Where the shared path's knobs come from (roles/service/defaults/main.yml).
@@ -39,13 +39,35 @@ EXTERNAL = "external"
 
 
 def settings(stack: Stack) -> dict:
-    """The stack-wide settings of the shared path, templated."""
+    """The stack-wide settings of the shared path, templated, with where this host's services are reached."""
     values = {key: stack.value(name) for key, name in SETTINGS.items()}
     values["publish_ports"] = _bool(values["publish_ports"])
     values["full_compare"] = _bool(values["full_compare"])
     values["image_sources"] = values["image_sources"] or {}
     values["pull"] = pull_policy(values["image_source"])
+    values["peer_addresses"] = peer_addresses(stack)
     return values
+
+
+def inventory(stack: Stack) -> tuple[dict, dict, str]:
+    """The run's inventory as Ansible gives it to every task: groups, hostvars and this host's name."""
+    return (stack.variables.get("groups") or {}, stack.variables.get("hostvars") or {},
+            str(stack.variables.get("inventory_hostname", "localhost")))
+
+
+def peer_addresses(stack: Stack) -> dict[str, str]:
+    """For each enabled service that another host of the stack reaches: this host's private address, where its
+    ``peer_ports`` are published (placement.py); an empty string for the others."""
+    groups, hostvars, host = inventory(stack)
+    services = stack.value("stack_services") if stack.defined("stack_services") else []
+    address = placement.private_address(hostvars, host)
+    return {service: address if placement.reached_from_elsewhere(service, services, groups) else ""
+            for service in services}
+
+
+def _own_settings(conf: dict, role: str) -> dict:
+    """The settings one role's containers are run with: the stack's, with its peer address."""
+    return {**conf, "peer_address": conf["peer_addresses"].get(role, "")}
 
 
 def pull_policy(source: str) -> str:
@@ -194,20 +216,22 @@ def _scrub(errors: list[str], secrets: set) -> list[str]:
 
 
 def _port_conflicts(planned: list[dict], conf: dict) -> list[str]:
-    seen: dict[tuple, str] = {}
+    """Two containers of this host publishing one port on one address (an empty address is every address)."""
+    seen: dict[tuple, tuple[str, str]] = {}
     errors = []
     for item in planned:
-        if not item["args"]["published_ports"]:
-            continue
-        for port in item["spec"].get("ports") or []:
-            key = (conf["publish_address"] or "all addresses", int(port.get("host") or port["container"]),
-                   port.get("protocol") or "tcp")
+        for address, port in containers.port_bindings(item["spec"], _own_settings(conf, item["spec"]["role"])):
+            number, protocol = int(port.get("host") or port["container"]), port.get("protocol") or "tcp"
             owner = port.get("var") or f"{item['spec']['name']} port {port['container']}"
-            if key in seen:
-                errors.append(f"{owner}: host port {key[1]}/{key[2]} on {key[0]} is already published by "
-                              f"{seen[key]}; give one of them another host port")
+            clash = next((seen[key] for key in seen if key[1:] == (number, protocol)
+                          and (not address or not key[0] or key[0] == address)), None)
+            where = address or "all addresses"
+            if clash:
+                other = "" if clash[1] == where else f" on {clash[1]}"
+                errors.append(f"{owner}: host port {number}/{protocol} on {where} is already published by "
+                              f"{clash[0]}{other}; give one of them another host port")
             else:
-                seen[key] = owner
+                seen[(address, number, protocol)] = (owner, where)
     return errors
 
 
@@ -245,7 +269,7 @@ def plan(stack: Stack, services: list[str], render: bool = True) -> list[dict]:
             if spec.get("image_ref"):
                 # An image outside the catalog (a team's app), which its role provides: pulled only when asked.
                 ref, source = str(spec["image_ref"]), EXTERNAL
-                own = {**conf, "pull": "missing" if spec.get("pull") else "never"}
+                own = {**_own_settings(conf, role), "pull": "missing" if spec.get("pull") else "never"}
             else:
                 # appstack_image_sources may name another source for this image or this service.
                 source = images.source_for(spec["image"], role, conf["image_sources"], conf["image_source"])
@@ -256,7 +280,7 @@ def plan(stack: Stack, services: list[str], render: bool = True) -> list[dict]:
                     if render:
                         raise
                     ref = f"{spec['image']}:{spec.get('image_tag')}"
-                own = conf if source == conf["image_source"] else {**conf, "pull": pull_policy(source)}
+                own = {**_own_settings(conf, role), **({} if source == conf["image_source"] else {"pull": pull_policy(source)})}
             planned.append({
                 "spec": spec,
                 "files": files,

@@ -1,0 +1,71 @@
+"""Wiring across hosts comes from the inventory: move a service to another group and its consumers follow.
+
+The roles are evaluated for real (the harness of test_prometheus_targets: each role's defaults, vars and
+templates through Ansible's templar), each on the host the inventory places it on.
+"""
+
+from __future__ import annotations
+
+import yaml
+from test_prometheus_targets import deploy, stack_of
+
+SERVICES = ["postgres", "redis", "nginx", "prometheus_grafana", "app"]
+ADDRESSES = {"vm1": "10.9.0.11", "vm2": "10.9.0.12", "vm3": "10.9.0.13"}
+#: The app's database and user, as inventories/dev declares them.
+DATABASE = {"postgres_databases": [{"name": "app", "owner": "app"}],
+            "postgres_users": [{"name": "app", "password": "appstack-dev-app", "privileges": [{"database": "app", "level": "all"}]}]}
+
+
+def inventory(**groups: list[str]) -> dict:
+    """Three hosts; every service on vm1 unless GROUPS places it, the app on vm2 and vm3."""
+    placed = {"postgres": ["vm1"], "redis": ["vm1"], "nginx": ["vm1"], "prometheus_grafana": ["vm1"],
+              "app": ["vm2", "vm3"], **groups}
+    return {"groups": {"all": list(ADDRESSES), "docker_hosts": list(ADDRESSES), **placed},
+            "hostvars": {host: {"appstack_private_address": address} for host, address in ADDRESSES.items()}, **DATABASE}
+
+
+def on(host: str, **groups: list[str]):
+    """The stack as HOST sees it."""
+    stack, _ = stack_of(SERVICES, inventory_hostname=host, **inventory(**groups))
+    return stack
+
+
+def planned_on(host: str, services: list[str], **groups: list[str]) -> dict[str, dict]:
+    stack = on(host, **groups)
+    errors, planned = deploy.check_stack(stack, services)
+    assert errors == []
+    return {item["spec"]["name"]: item for item in planned}
+
+
+def scrape_targets(**groups: list[str]) -> dict[str, list[str]]:
+    prometheus = planned_on("vm1", ["prometheus_grafana"], **groups)["appstack-prometheus"]
+    config = yaml.safe_load(prometheus["files"]["prometheus.yml"])
+    return {job["job_name"]: job["static_configs"][0]["targets"] for job in config["scrape_configs"] if "static_configs" in job}
+
+
+def database_url(host: str, **groups: list[str]) -> str:
+    return on(host, **groups).value("app_wiring")["postgres"]["secrets"]["DATABASE_URL"]
+
+
+def test_the_app_on_another_host_reaches_postgres_at_its_private_address_and_follows_it():
+    assert "@10.9.0.11:5432/" in database_url("vm2")
+    assert "@10.9.0.12:5432/" in database_url("vm3", postgres=["vm2"])
+    # on the app's own host: the alias on the project network, as on one host
+    assert "@postgres:5432/" in database_url("vm2", postgres=["vm2"])
+    assert on("vm2", redis=["vm3"]).value("app_wiring")["redis"]["env"] == {"REDIS_HOST": "10.9.0.13", "REDIS_PORT": "6379"}
+
+
+def test_prometheus_scrapes_each_exporter_where_its_service_runs():
+    assert scrape_targets()["postgres"] == ["postgres-exporter:9187"]
+    assert scrape_targets(postgres=["vm2"])["postgres"] == ["10.9.0.12:9187"]
+    assert scrape_targets(redis=["vm1", "vm3"])["redis"] == ["redis-exporter:9121", "10.9.0.13:9121"]
+
+
+def test_a_service_other_hosts_reach_publishes_its_peer_ports_on_its_private_address_only():
+    postgres = planned_on("vm1", ["postgres"], postgres=["vm1"])
+    assert "10.9.0.11:5432:5432/tcp" in postgres["appstack-postgres"]["args"]["published_ports"]
+    assert "10.9.0.11:9187:9187/tcp" in postgres["appstack-postgres-exporter"]["args"]["published_ports"]
+    # every service on every host: nothing is published for peers
+    alone = planned_on("vm1", ["postgres"], postgres=["vm1", "vm2", "vm3"], redis=["vm1", "vm2", "vm3"],
+                       nginx=["vm1", "vm2", "vm3"], prometheus_grafana=["vm1", "vm2", "vm3"])
+    assert not any(port.startswith("10.9.") for port in alone["appstack-postgres"]["args"]["published_ports"])
