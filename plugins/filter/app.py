@@ -314,6 +314,23 @@ def app_job_secrets(components: list[dict], conf: dict) -> list[dict]:
     return found
 
 
+def app_job_layout(job_dirs: list[dict], app_dir: str) -> dict:
+    """The role's directory as appstack.platform.prepare_host options (one round trip): the release record's
+    directory, each job's secrets (JOB_DIRS, ``app_job_secrets``) owned by its image's user, and whatever no job
+    reads any more pruned."""
+    jobs = f"{app_dir}/jobs"
+    directories = [{"path": f"{app_dir}/state", "mode": "0755"}, {"path": jobs, "mode": "0755"}]
+    secret_files = []
+    for job in job_dirs:
+        secrets = f"{jobs}/{job['dir']}/secrets"
+        directories += [{"path": f"{jobs}/{job['dir']}", "mode": "0755"},
+                        {"path": secrets, "owner": job["uid"], "group": job["gid"], "mode": "0700"}]
+        secret_files += [{"path": f"{secrets}/{item['name']}", "content": str(item["value"]), "owner": job["uid"],
+                          "group": job["gid"], "mode": "0600"} for item in job["files"]]
+    prune = [app_dir, jobs] + [f"{jobs}/{job['dir']}" for job in job_dirs] + [f"{jobs}/{job['dir']}/secrets" for job in job_dirs]
+    return {"directories": directories, "secret_files": secret_files, "prune": prune}
+
+
 def wired_names(names: dict, key: str) -> list[dict]:
     """The names the wired variable KEY appears under (NAMES: a name, or a list of names and C({name, redis_database}))."""
     value = (names or {}).get(key, key)
@@ -529,5 +546,6 @@ class FilterModule:
         return {"app_containers": app_containers, "app_upstreams": app_upstreams, "app_images": app_images,
                 "app_runtime": app_runtime, "app_wired_names": app_wired_names, "app_jobs": app_jobs, "app_metrics": app_metrics,
                 "app_images_to_prune": app_images_to_prune, "app_volumes": app_volumes, "app_job_secrets": app_job_secrets,
+                "app_job_layout": app_job_layout,
                 "app_web_processes": app_web_processes, "app_targets": app_targets, "app_live_web": app_live_web,
                 "app_spec_errors": app_spec_errors}

@@ -208,6 +208,9 @@ def docker_container_args(spec: dict, stack: dict, image_ref: str, digest: str) 
     for key in ("command", "entrypoint", "shm_size", "stop_signal"):
         if spec.get(key) is not None:
             args[key] = spec[key]
+    if spec.get("etc_hosts"):
+        # Names outside the project network, e.g. host.docker.internal: host-gateway (the Docker host itself).
+        args["etc_hosts"] = {str(name): str(address) for name, address in dict(spec["etc_hosts"]).items()}
     if user(spec):
         args["user"] = user(spec)
     digest_of_args = hashlib.sha256(json.dumps(args, sort_keys=True, default=str).encode()).hexdigest()
@@ -276,7 +279,7 @@ def config_test_args(spec: dict, stack: dict, image_ref: str) -> dict:
     # entrypoint: a test tool other than the image's entrypoint (promtool in the prometheus image, postgres itself).
     job = {"name": f"{spec['name']}-config-test", "image": spec["image"], "command": test["test"],
            "uid": spec.get("uid"), "gid": spec.get("gid", spec.get("uid")), "memory": spec.get("memory"), "env": spec.get("env"),
-           "entrypoint": test["entrypoint"]}
+           "entrypoint": test["entrypoint"], "etc_hosts": spec.get("etc_hosts")}
     args = job_args(job, stack, image_ref)
     if spec.get("config_dir"):
         mounts = [{"type": "bind", "source": f"{base}/config.next", "target": spec["config_dir"], "read_only": True}]

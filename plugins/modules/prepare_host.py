@@ -54,7 +54,7 @@ options:
     elements: dict
     default: []
   prune:
-    description: Directories in which every entry not listed in O(files) or O(secret_files) is removed.
+    description: Directories in which every entry not listed in O(directories), O(files) or O(secret_files) is removed.
     type: list
     elements: path
     default: []
@@ -363,7 +363,7 @@ def main() -> None:
             host.file(item, secret=False)
         for item in module.params["secret_files"]:
             host.file(item, secret=True)
-        keep = {item["path"] for item in module.params["files"] + module.params["secret_files"]}
+        keep = {item["path"] for item in module.params["files"] + module.params["secret_files"] + module.params["directories"]}
         for directory in module.params["prune"]:
             host.prune(directory, keep)
     except OSError as exc:

@@ -221,3 +221,17 @@ def test_the_described_shapes_pass_and_bad_names_of_wired_values_are_named():
         "app_env_names.DATABASE_URL: redis_database belongs to REDIS_URL only"]
     assert app.app_spec_errors([], {"REDIS_URL": ["ok", "no-dash"]}) == [
         "app_env_names.REDIS_URL: 'no-dash' must be an environment variable name (letters, digits, '_')"]
+
+
+def test_the_jobs_directory_is_one_prepare_host_call_that_keeps_what_is_described_and_prunes_the_rest():
+    layout = app.app_job_layout([{"dir": "web-migrate", "uid": 10001, "gid": 10001,
+                                  "files": [{"name": "DATABASE_URL", "value": "postgresql://x"}]}], "/etc/appstack/p-app")
+    assert {"path": "/etc/appstack/p-app/jobs/web-migrate/secrets", "owner": 10001, "group": 10001,
+            "mode": "0700"} in layout["directories"]
+    assert layout["secret_files"] == [{"path": "/etc/appstack/p-app/jobs/web-migrate/secrets/DATABASE_URL",
+                                       "content": "postgresql://x", "owner": 10001, "group": 10001, "mode": "0600"}]
+    kept = {d["path"] for d in layout["directories"]}
+    assert {"/etc/appstack/p-app/state", "/etc/appstack/p-app/jobs"} <= kept
+    # every pruned directory's described entries are listed (prepare_host keeps those, removes the rest)
+    assert set(layout["prune"]) == {"/etc/appstack/p-app", "/etc/appstack/p-app/jobs", "/etc/appstack/p-app/jobs/web-migrate",
+                                    "/etc/appstack/p-app/jobs/web-migrate/secrets"}

@@ -127,3 +127,17 @@ def test_the_compose_twin_runs_the_same_container():
     assert service["mem_limit"] == service["memswap_limit"] == "256m"
     assert service["healthcheck"]["test"] == ["CMD", "true"] and service["user"] == "999:999"
     assert service["networks"] == {"default": {"aliases": ["db"]}}
+
+
+def test_names_outside_the_project_network_reach_etc_hosts_only_when_described():
+    assert "etc_hosts" not in containers.docker_container_args(SPEC, STACK, "i", "h" * 64)
+    spec = {**SPEC, "etc_hosts": {"host.docker.internal": "host-gateway"}}
+    assert containers.docker_container_args(spec, STACK, "i", "h" * 64)["etc_hosts"] == {
+        "host.docker.internal": "host-gateway"}
+
+
+def test_a_configuration_test_resolves_the_same_outside_names_as_its_service():
+    spec = {**SPEC, "reload": {"test": ["nginx", "-t"], "command": ["nginx", "-s", "reload"]},
+            "etc_hosts": {"host.docker.internal": "host-gateway"}}
+    args = containers.config_test_args(spec, STACK, "i")
+    assert args["etc_hosts"] == {"host.docker.internal": "host-gateway"}

@@ -41,3 +41,26 @@ def test_a_short_secret_does_not_garble_the_paths_and_names_it_returns(tmp_path:
     assert "app" not in json.dumps(result["invocation"]), "the arguments, which hold the secrets, are not returned"
     assert result["diff"][0]["after"] == "user = ********\n", "what could show a secret is still masked"
     assert (staged / "S3_ACCESS_KEY").read_text() == "app"
+
+
+def test_pruning_keeps_the_directories_described_and_removes_the_rest(tmp_path: Path):
+    """The app's jobs/ directory: a job still described keeps its directory, one no longer described goes."""
+    owner = {"owner": os.getuid(), "group": os.getgid()}
+    jobs = tmp_path / "jobs"
+    (jobs / "web-smoke" / "secrets").mkdir(parents=True)
+    (jobs / "web-smoke" / "secrets" / "OLD").write_text("x")
+    result = run_module({
+        "directories": [{"path": str(jobs), **owner}, {"path": str(jobs / "web-migrate"), **owner},
+                        {"path": str(jobs / "web-migrate" / "secrets"), "mode": "0700", **owner}],
+        "secret_files": [{"path": str(jobs / "web-migrate" / "secrets" / "DATABASE_URL"), "content": "postgresql://x", **owner}],
+        "prune": [str(jobs), str(jobs / "web-migrate"), str(jobs / "web-migrate" / "secrets")],
+    })
+    assert result["changed"] is True
+    assert sorted(p.name for p in jobs.iterdir()) == ["web-migrate"]
+    assert (jobs / "web-migrate" / "secrets" / "DATABASE_URL").read_text() == "postgresql://x"
+    again = run_module({"directories": [{"path": str(jobs), **owner}, {"path": str(jobs / "web-migrate"), **owner},
+                                        {"path": str(jobs / "web-migrate" / "secrets"), "mode": "0700", **owner}],
+                        "secret_files": [{"path": str(jobs / "web-migrate" / "secrets" / "DATABASE_URL"),
+                                          "content": "postgresql://x", **owner}],
+                        "prune": [str(jobs), str(jobs / "web-migrate"), str(jobs / "web-migrate" / "secrets")]})
+    assert again["changed"] is False

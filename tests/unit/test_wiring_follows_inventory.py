@@ -69,3 +69,15 @@ def test_a_service_other_hosts_reach_publishes_its_peer_ports_on_its_private_add
     alone = planned_on("vm1", ["postgres"], postgres=["vm1", "vm2", "vm3"], redis=["vm1", "vm2", "vm3"],
                        nginx=["vm1", "vm2", "vm3"], prometheus_grafana=["vm1", "vm2", "vm3"])
     assert not any(port.startswith("10.9.") for port in alone["appstack-postgres"]["args"]["published_ports"])
+
+
+def test_the_app_wired_to_kafka_on_other_hosts_only_is_refused_until_kafka_clusters():
+    services = ["kafka", "app"]
+    stack, _ = stack_of(services, inventory_hostname="vm2", **inventory(kafka=["vm1"]))
+    errors, _ = deploy.check_stack(stack, ["app"])
+    assert [e for e in errors if "wired to Kafka" in e] == [
+        "appstack_services: the app on vm2 is wired to Kafka, which the inventory places on other hosts only; Kafka "
+        "advertises its name on the project network to clients, so add vm2 to the inventory group kafka or run the "
+        "app on Kafka's hosts (inventory group app)"]
+    stack, _ = stack_of(services, inventory_hostname="vm2", **inventory(kafka=["vm1", "vm2", "vm3"]))
+    assert not [e for e in deploy.check_stack(stack, ["app"])[0] if "wired to Kafka" in e]
