@@ -15,6 +15,8 @@ import ipaddress
 import json
 from typing import Any
 
+from ansible_collections.appstack.platform.plugins.module_utils.container_schema import OPTIONS, problems
+
 #: Labels every container carries; cleanup, status and the restart checks select by them.
 LABEL_PROJECT = "org.appstack.project"
 LABEL_SERVICE = "org.appstack.service"
@@ -26,17 +28,10 @@ LABEL_SPEC_HASH = "org.appstack.spec-hash"
 
 SECRETS_MOUNT = "/run/secrets"
 
-#: What a container gets unless its description says otherwise.
-CONTAINER_DEFAULTS: dict[str, Any] = {
-    "memory": "512m",
-    "cpus": 1.0,
-    "pids_limit": 512,
-    "read_only": False,
-    "init": False,
-    "publish": True,
-    "edge": False,
-    "healthy_timeout": 180,
-}
+#: What a container gets unless its description says otherwise (declared in module_utils/container_schema.py).
+CONTAINER_DEFAULTS: dict[str, Any] = {key: option["default"] for key, option in OPTIONS.items() if "default" in option}
+#: What every description must give.
+REQUIRED = [key for key, option in OPTIONS.items() if option.get("required")]
 
 
 class SpecError(ValueError):
@@ -101,10 +96,17 @@ def config_hash(files: dict[str, str], secrets: dict[str, str]) -> str:
 
 
 def normalize(spec: dict, role: str) -> dict:
-    """Fill the defaults of a container description and check what must be there."""
-    missing = [key for key in ("name", "image", "healthcheck") if not spec.get(key)]
+    """Check a container description against its schema (module_utils/container_schema.py) and fill its defaults.
+
+    Raises SpecError naming ROLE, the container and every key that is missing, unknown (with its path) or of the
+    wrong type: a misspelt key would otherwise be ignored and its default apply.
+    """
+    missing = [key for key in REQUIRED if not spec.get(key)]
     if missing:
         raise SpecError(f"{role}: a container description needs {', '.join(missing)}: {sorted(spec)}")
+    wrong = problems(spec, f"container {spec['name']}")
+    if wrong:
+        raise SpecError(f"{role}: {'; '.join(wrong)}")
     spec = {**CONTAINER_DEFAULTS, **{k: v for k, v in spec.items() if v is not None}}
     spec["role"] = role
     if "uid" in spec and "gid" not in spec:

@@ -12,6 +12,9 @@ version_added: 0.2.0
 description:
   - The one path that runs every appstack container. A service role describes what runs in C(<role>_containers)
     (its C(vars/main.yml)); this action decides how.
+  - Checks every container description against its schema (C(plugins/module_utils/container_schema.py), every key
+    explained in C(docs/container-schema.md)) before anything changes - an unknown key at any depth, a value of the
+    wrong type or a missing required key fails the task naming the role, the container and the key's path.
   - Renders each container's config templates and secrets on the controller and hashes them into the
     C(org.appstack.config-hash) label; stages them beside the live files, creates the project network and named
     volumes with M(appstack.platform.prepare_host) in one round trip, which also reports each container's state
