@@ -41,6 +41,14 @@ def _strings() -> dict:
     return {"type": "list", "elements": "str"}
 
 
+#: A published port: in ``ports`` (the operator's, on the publish address) and ``peer_ports`` (the stack's other hosts').
+_PORT = {
+    "container": {"type": "int", "required": True},
+    "host": {"type": "int"},
+    "protocol": {"type": "str", "choices": ["tcp", "udp", "sctp"], "default": "tcp"},
+    "var": {"type": "str"},
+}
+
 OPTIONS: dict[str, dict] = {
     # What runs.
     "name": {"type": "str", "required": True},
@@ -86,15 +94,12 @@ OPTIONS: dict[str, dict] = {
     "tmpfs": _strings(),
     "read_only": {"type": "bool", "default": False},
     # Its network.
-    "ports": {"type": "list", "elements": "dict", "options": {
-        "container": {"type": "int", "required": True},
-        "host": {"type": "int"},
-        "protocol": {"type": "str", "choices": ["tcp", "udp", "sctp"], "default": "tcp"},
-        "var": {"type": "str"},
-    }},
+    "ports": {"type": "list", "elements": "dict", "options": _PORT},
+    "peer_ports": {"type": "list", "elements": "dict", "options": _PORT},
     "publish": {"type": "bool", "default": True},
     "edge": {"type": "bool", "default": False},
     "aliases": _strings(),
+    "etc_hosts": {"type": "dict"},
     # Its health.
     "healthcheck": {"type": "dict", "required": True, "options": {
         "test": {**_strings(), "required": True},
