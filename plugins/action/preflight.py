@@ -8,7 +8,7 @@ from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
 from ansible_collections.appstack.platform.plugins.module_utils import placement
 from ansible_collections.appstack.platform.plugins.plugin_utils.deploy import (
-    SUPPORT_ROLES, check_services_list, check_stack, endpoints, image_look, images_of, notices, start_waves)
+    SUPPORT_ROLES, check_services_list, check_stack, endpoints, image_look, images_of, notices, peer_firewall, start_waves)
 from ansible_collections.appstack.platform.plugins.plugin_utils.stack import Stack, service_roles, short_message
 
 
@@ -48,6 +48,7 @@ class ActionModule(ActionBase):
                                   own_deploy=[role for role in here if stack.has_entry_point(role, "deploy")],
                                   waves=start_waves(stack, list(services)), endpoints=endpoints(stack, here),
                                   placement=placement.placement(list(services), groups), services=here,
+                                  firewall=peer_firewall(stack, planned) if whole else {"ports": [], "sources": []},
                                   notices=notices(stack, here))
                     # Said once per run, where the whole run is checked (a part of a service left out, and how to add it).
                     if result["notices"]:

@@ -65,6 +65,21 @@ def peer_addresses(stack: Stack) -> dict[str, str]:
             for service in services}
 
 
+def peer_firewall(stack: Stack, planned: list[dict]) -> dict:
+    """What appstack.platform.peer_firewall needs on this host: the peer ports its containers publish, and the
+    private addresses of every host of the stack (the only sources allowed to reach them)."""
+    groups, hostvars, _host = inventory(stack)
+    conf = settings(stack)
+    services = stack.value("stack_services") if stack.defined("stack_services") else []
+    ports = []
+    for item in planned:
+        address = conf["peer_addresses"].get(item["spec"]["role"])
+        ports += [{"address": address, "port": int(port.get("host") or port["container"]),
+                   "protocol": port.get("protocol") or "tcp"} for port in item["spec"].get("peer_ports") or [] if address]
+    sources = sorted({placement.private_address(hostvars, host) for host in placement.stack_hosts(services, groups)})
+    return {"ports": [dict(p) for p in {json.dumps(p, sort_keys=True): p for p in ports}.values()], "sources": sources}
+
+
 def _own_settings(conf: dict, role: str) -> dict:
     """The settings one role's containers are run with: the stack's, with its peer address."""
     return {**conf, "peer_address": conf["peer_addresses"].get(role, "")}

@@ -81,3 +81,13 @@ def test_the_app_wired_to_kafka_on_other_hosts_only_is_refused_until_kafka_clust
         "app on Kafka's hosts (inventory group app)"]
     stack, _ = stack_of(services, inventory_hostname="vm2", **inventory(kafka=["vm1", "vm2", "vm3"]))
     assert not [e for e in deploy.check_stack(stack, ["app"])[0] if "wired to Kafka" in e]
+
+
+def test_the_firewall_of_a_host_lets_every_host_of_the_stack_reach_its_peer_ports_and_nothing_else():
+    stack = on("vm1")
+    errors, planned = deploy.check_stack(stack, ["postgres", "redis"])
+    assert errors == []
+    rules = deploy.peer_firewall(stack, planned)
+    assert rules["sources"] == ["10.9.0.11", "10.9.0.12", "10.9.0.13"]
+    assert {(p["address"], p["port"]) for p in rules["ports"]} == {
+        ("10.9.0.11", 5432), ("10.9.0.11", 9187), ("10.9.0.11", 6379), ("10.9.0.11", 9121)}
