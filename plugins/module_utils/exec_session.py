@@ -88,13 +88,14 @@ class Session:
 
     def script(self) -> str:
         """The POSIX shell script of the session (read by ``sh -s``)."""
-        _check_keys(self.commands, max(self.parallel, 1))
+        batches = self._batches()
+        _check_keys(batches)
         lines = list(_PRELUDE)
         lines += [f"export {name}={shlex.quote(value)}" for name, value in self.env.items()]
         lines += list(self.functions)
         lines += [_here_document(f"cat > {shlex.quote(name)}", content)
                   for command in self.commands for name, content in command.files.items()]
-        for batch in self._batches():
+        for batch in batches:
             lines += [_launch(command, background=len(batch) > 1) for command in batch]
             if len(batch) > 1:
                 lines.append("wait")
@@ -125,17 +126,17 @@ class Session:
         return [self.commands[start:start + size] for start in range(0, len(self.commands), size)]
 
 
-def _check_keys(commands: list[Command], size: int) -> None:
+def _check_keys(batches: list[list[Command]]) -> None:
     """Keys are usable file names, unique, and a command's ONLY_IF names a command of an earlier batch."""
-    seen: set[str] = set()
-    for start in range(0, len(commands), size):
-        batch = commands[start:start + size]
+    earlier: set[str] = set()
+    for batch in batches:
+        keys = [command.key for command in batch]
         for command in batch:
-            if not _KEY.fullmatch(command.key) or command.key in seen:
+            if not _KEY.fullmatch(command.key) or command.key in earlier or keys.count(command.key) > 1:
                 raise ValueError(f"command key {command.key!r} is not a unique name of letters, digits, '.', '-', '_'")
-            if command.only_if and command.only_if[0] not in seen:
+            if command.only_if and command.only_if[0] not in earlier:
                 raise ValueError(f"command {command.key} depends on {command.only_if[0]}, which does not run before it")
-        seen |= {command.key for command in batch}
+        earlier |= set(keys)
 
 
 def _here_document(line: str, content: str) -> str:

@@ -85,9 +85,10 @@ def test_a_command_runs_only_if_an_earlier_one_printed_what_it_needs():
 
 
 @pytest.mark.parametrize("key", ["two words", "../out", "same"])
-def test_keys_must_be_unique_file_names(key: str):
+@pytest.mark.parametrize("parallel", [1, 2])
+def test_keys_must_be_unique_file_names(key: str, parallel: int):
     with pytest.raises(ValueError, match="not a unique name"):
-        Session([Command("same", ["true"]), Command(key, ["true"])]).script()
+        Session([Command("same", ["true"]), Command(key, ["true"])], parallel=parallel).script()
 
 
 def test_changes_stop_at_the_first_failure_and_name_it_with_what_was_done():
