@@ -164,13 +164,15 @@ import http.client
 import json
 import time
 from typing import Any
-from urllib.parse import quote
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.appstack.platform.plugins.module_utils.docker_socket import DockerSocket, DockerSocketError
-from ansible_collections.appstack.platform.plugins.module_utils.elasticsearch_state import (
-    ElasticsearchStateError, Request, error_reason, field_defaults, live_index, plan)
+from ansible_collections.appstack.platform.plugins.module_utils.elasticsearch_model import (
+    error_reason, field_defaults, live_index)
+from ansible_collections.appstack.platform.plugins.module_utils.elasticsearch_plan import (
+    ElasticsearchStateError, Request, name_in_path, plan)
 from ansible_collections.appstack.platform.plugins.module_utils.host_files import RECORD_SPEC, write_record
+from ansible_collections.appstack.platform.plugins.module_utils.redaction import redact
 
 _TEMPLATE = dict(name=dict(type="str", required=True), index_patterns=dict(type="list", elements="str", required=True),
                  priority=dict(type="int", default=200), composed_of=dict(type="list", elements="str", default=[]),
@@ -231,10 +233,8 @@ class Provisioner:
         self.node = Node(self._address(), self.params["port"], auth)
 
     def fail(self, msg: str, **extra: Any) -> None:
-        for secret in self.secrets:
-            if secret and len(secret) >= 4:
-                msg = msg.replace(secret, "********")
-        self.module.fail_json(msg=f"{self.params['container']}: {msg}", **extra)
+        """End the module with MSG, named after the container, every secret masked."""
+        self.module.fail_json(msg=f"{self.params['container']}: {redact(msg, self.secrets)}", **extra)
 
     def _container(self) -> dict:
         info = self.docker.get("/containers/{}/json", self.params["container"])
@@ -308,15 +308,15 @@ class Provisioner:
                                 "passwords_work": {}}
         repository = params["repository"]
         if repository:
-            answer = self.get(f"/_snapshot/{_q(repository['name'])}")
+            answer = self.get(f"/_snapshot/{name_in_path(repository['name'])}")
             live["repository"] = (answer or {}).get(repository["name"])
         for template in params["templates"]:
-            answer = self.get(f"/_index_template/{_q(template['name'])}")
+            answer = self.get(f"/_index_template/{name_in_path(template['name'])}")
             found = [t["index_template"] for t in (answer or {}).get("index_templates") or [] if t.get("name") == template["name"]]
             live["templates"][template["name"]] = found[0] if found else None
         for index in params["indices"]:
             name = index["name"]
-            answer = self.get(f"/{_q(name)}?flat_settings=true&include_defaults=true")
+            answer = self.get(f"/{name_in_path(name)}?flat_settings=true&include_defaults=true")
             if answer is None:
                 live["indices"][name] = None
                 continue
@@ -325,13 +325,13 @@ class Provisioner:
                           "(elasticsearch_indices) and the alias in its aliases")
             live["indices"][name] = live_index(answer, name)
             live["field_defaults"][name] = field_defaults(
-                self.get(f"/{_q(name)}/_mapping/field/*?include_defaults=true") or {}, name)
+                self.get(f"/{name_in_path(name)}/_mapping/field/*?include_defaults=true") or {}, name)
         if params["security"]:
             if params["roles"]:
-                names = ",".join(_q(r["name"]) for r in params["roles"])
+                names = ",".join(name_in_path(r["name"]) for r in params["roles"])
                 live["roles"] = self.get(f"/_security/role/{names}") or {}
             if params["users"]:
-                names = ",".join(_q(u["name"]) for u in params["users"])
+                names = ",".join(name_in_path(u["name"]) for u in params["users"])
                 live["users"] = self.get(f"/_security/user/{names}") or {}
             for user in params["users"]:
                 if user["name"] in live["users"]:
@@ -395,10 +395,6 @@ class Provisioner:
         except DockerSocketError as exc:
             if exc.status != 404:
                 raise
-
-
-def _q(name: str) -> str:
-    return quote(str(name), safe="")
 
 
 def main() -> None:

@@ -137,9 +137,11 @@ actions:
 """
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.appstack.platform.plugins.module_utils import exec_session
 from ansible_collections.appstack.platform.plugins.module_utils.host_files import RECORD_SPEC, write_record
-from ansible_collections.appstack.platform.plugins.module_utils.kafka_state import (
-    KafkaStateError, error_text, parse, plan, read_commands, redact, script)
+from ansible_collections.appstack.platform.plugins.module_utils.kafka_commands import change_session, read_session
+from ansible_collections.appstack.platform.plugins.module_utils.kafka_model import KafkaStateError, error_text
+from ansible_collections.appstack.platform.plugins.module_utils.kafka_plan import plan
 
 _ACL = dict(resource=dict(type="str", default="topic",
                           choices=["topic", "group", "cluster", "transactional_id", "delegation_token", "user"]),
@@ -152,19 +154,17 @@ _USER = dict(name=dict(type="str", required=True), password=dict(type="str", req
              acls=dict(type="list", elements="dict", default=[], options=_ACL))
 _TOPIC = dict(name=dict(type="str", required=True), partitions=dict(type="int", default=1),
               replication_factor=dict(type="int", default=1), configs=dict(type="dict", default={}))
-#: Reads run two at a time: each tool is a JVM inside the broker's memory limit.
-_PARALLEL_READS = 2
 
 
-def _session(module: AnsibleModule, docker: str, text: str, secrets: list[str], what: str) -> dict[str, tuple[int, str]]:
+def provision(module: AnsibleModule, users: list[dict]) -> list[str]:
+    """Read the broker's state, plan the differences and run them: what was changed."""
     params = module.params
-    rc, out, err = module.run_command([docker, "exec", "-i", "-u", params["user"], params["container"], "sh", "-s"],
-                                      data=text, binary_data=True)
-    results = parse(out)
-    if rc != 0 and not results:
-        module.fail_json(msg=f"{params['container']}: the {what} session failed: "
-                             f"{redact(error_text(err or out), secrets)}", rc=rc)
-    return results
+    container, user = params["container"], params["user"]
+    reads = read_session(params["bootstrap_server"], params["command_config"], users, params["sasl"])
+    state = exec_session.run(module, container, user, reads, error_text)
+    changes = plan(params["topics"], params["topics_absent"], users, params["sasl"], state,
+                   params["bootstrap_server"], params["command_config"])
+    return exec_session.apply(module, container, user, change_session(changes), error_text) if changes else []
 
 
 def main() -> None:
@@ -186,27 +186,14 @@ def main() -> None:
     users = params["users"] if params["sasl"] else []
     if params["users"] and not params["sasl"]:
         module.fail_json(msg="users and ACLs need sasl: true (the plaintext listener authenticates nobody)")
-    secrets = [u["password"] for u in users]
-    changes = []
+    done: list[str] = []
     if params["topics"] or params["topics_absent"] or users:
-        docker = module.get_bin_path("docker", required=True)
-        reads = read_commands(params["bootstrap_server"], params["command_config"], users, params["sasl"])
-        state = _session(module, docker, script(reads, parallel=_PARALLEL_READS), secrets, "reading")
         try:
-            changes = plan(params["topics"], params["topics_absent"], users, params["sasl"], state,
-                           params["bootstrap_server"], params["command_config"])
-        except KafkaStateError as exc:
-            module.fail_json(msg=f"{params['container']}: {redact(str(exc), secrets)}")
-        if changes:
-            results = _session(module, docker, script(changes, stop_on_failure=True), secrets, "provisioning")
-            for command in changes:
-                code, text = results.get(command.key, (None, "(not run: the session stopped before it)"))
-                if code != 0:
-                    module.fail_json(msg=f"{params['container']}: {command.what or command.key} failed: "
-                                         f"{redact(error_text(text), secrets)}",
-                                     actions=[c.what for c in changes if c.what and results.get(c.key, (1,))[0] == 0])
+            done = provision(module, users)
+        except (exec_session.SessionError, KafkaStateError) as exc:
+            exec_session.fail(module, params["container"], exc, [u["password"] for u in users])
     write_record(params["record"])
-    module.exit_json(changed=bool(changes), actions=[c.what for c in changes if c.what])
+    module.exit_json(changed=bool(done), actions=done)
 
 
 if __name__ == "__main__":

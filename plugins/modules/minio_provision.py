@@ -139,9 +139,11 @@ actions:
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.appstack.platform.plugins.module_utils import exec_session
 from ansible_collections.appstack.platform.plugins.module_utils.host_files import RECORD_SPEC, write_record
-from ansible_collections.appstack.platform.plugins.module_utils.minio_state import (
-    MinioStateError, error_text, parse, plan, read_commands, redact, script)
+from ansible_collections.appstack.platform.plugins.module_utils.minio_commands import read_commands, session
+from ansible_collections.appstack.platform.plugins.module_utils.minio_model import MinioStateError, error_text
+from ansible_collections.appstack.platform.plugins.module_utils.minio_plan import plan
 
 _LIFECYCLE = dict(id=dict(type="str"), prefix=dict(type="str", default=""), expire_days=dict(type="int"),
                   noncurrent_expire_days=dict(type="int"))
@@ -157,18 +159,25 @@ _USER = dict(name=dict(type="str", required=True), secret_key=dict(type="str", r
              service_accounts=dict(type="list", elements="dict", default=[], options=_ACCOUNT))
 
 
-def _session(module: AnsibleModule, docker: str, commands: list, secrets: list[str]) -> dict[str, tuple[int, str]]:
-    """Run COMMANDS in one shell session inside the container; their answers by key."""
+def provision(module: AnsibleModule) -> list[str]:
+    """Read the server's state, plan the differences and run them: what was changed."""
     params = module.params
-    text = script(commands, params["endpoint"], params["root_user"], params["root_password"], params["config_dir"])
-    rc, out, err = module.run_command([docker, "exec", "-i", "-u", params["user"], params["container"], "sh", "-s"],
-                                      data=text, binary_data=True)
-    results = parse(out)
-    missing = [c.key for c in commands if c.key not in results]
-    if rc != 0 and missing:
-        module.fail_json(msg=f"mc session in {params['container']} failed: {redact((err or out).strip(), secrets)}",
-                         rc=rc)
-    return results
+    users: list[dict[str, Any]] = params["users"]
+    login = (params["endpoint"], params["root_user"], params["root_password"], params["config_dir"])
+    reads = session(read_commands(params["endpoint"], params["buckets"], params["policies"], users), "reading", *login)
+    state = exec_session.run(module, params["container"], params["user"], reads, error_text)
+    changes = plan(params["buckets"], params["policies"], users, state)
+    if not changes:
+        return []
+    return exec_session.apply(module, params["container"], params["user"], session(changes, "provisioning", *login),
+                              error_text)
+
+
+def secrets(params: dict) -> list[str]:
+    """The root password and every declared secret key."""
+    users = params["users"]
+    return [params["root_password"]] + [u["secret_key"] for u in users] + [
+        a["secret_key"] for u in users for a in u.get("service_accounts") or []]
 
 
 def main() -> None:
@@ -188,25 +197,13 @@ def main() -> None:
         supports_check_mode=False,
     )
     params = module.params
-    users: list[dict[str, Any]] = params["users"]
-    secrets = [params["root_password"]] + [u["secret_key"] for u in users] + [
-        a["secret_key"] for u in users for a in u.get("service_accounts") or []]
-    docker = module.get_bin_path("docker", required=True)
+    done: list[str] = []
     try:
-        state = _session(module, docker, read_commands(params["endpoint"], params["buckets"], params["policies"], users),
-                         secrets)
-        changes = plan(params["buckets"], params["policies"], users, state)
-    except (MinioStateError, ValueError) as exc:
-        module.fail_json(msg=f"{params['container']}: {redact(str(exc), secrets)}")
-    if changes:
-        results = _session(module, docker, changes, secrets)
-        for command in changes:
-            code, text = results.get(command.key, (None, "(not run: the session stopped before it)"))
-            if code != 0:
-                module.fail_json(msg=f"{params['container']}: {command.what} failed: {redact(error_text(text), secrets)}",
-                                 actions=[c.what for c in changes if results.get(c.key, (1,))[0] == 0])
+        done = provision(module)
+    except (exec_session.SessionError, MinioStateError, ValueError) as exc:
+        exec_session.fail(module, params["container"], exc, secrets(params))
     write_record(params["record"])
-    module.exit_json(changed=bool(changes), actions=[c.what for c in changes])
+    module.exit_json(changed=bool(done), actions=done)
 
 
 if __name__ == "__main__":

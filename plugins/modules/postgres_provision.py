@@ -67,7 +67,9 @@ stdout:
 import re
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.appstack.platform.plugins.module_utils.exec_session import docker_exec
 from ansible_collections.appstack.platform.plugins.module_utils.host_files import RECORD_SPEC, atomic_write, write_record
+from ansible_collections.appstack.platform.plugins.module_utils.redaction import redact
 from ansible_collections.appstack.platform.plugins.module_utils.scram import new_key, role_verifier
 
 _ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -96,15 +98,16 @@ def main() -> None:
     except FileNotFoundError:
         key = new_key()
         atomic_write(params["salt_key"], key)
-    header = "".join(f"\\set verifier_{name} '{role_verifier(key, name, password)}'\n"
-                     for name, password in params["passwords"].items())
-    docker = module.get_bin_path("docker", required=True)
-    rc, out, err = module.run_command(
-        [docker, "exec", "-i", "-u", params["user"], params["container"],
-         "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-U", params["superuser"], "-d", "postgres", "-f", "-"],
-        data=header + params["script"])
+    verifiers = {name: role_verifier(key, name, password) for name, password in params["passwords"].items()}
+    header = "".join(f"\\set verifier_{name} '{verifier}'\n" for name, verifier in verifiers.items())
+    rc, out, err = docker_exec(module, params["container"], params["user"],
+                               ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-U", params["superuser"], "-d", "postgres",
+                                "-f", "-"], header + params["script"], binary_data=False)
     if rc != 0:
-        module.fail_json(msg=f"provisioning failed in {params['container']}: {err.strip()}", rc=rc, stdout=out)
+        # psql's error context quotes the failing statement (LINE 1: ...), a verifier included: masked like the passwords.
+        secrets = [*params["passwords"].values(), *verifiers.values()]
+        module.fail_json(msg=f"provisioning failed in {params['container']}: {redact(err.strip(), secrets)}", rc=rc,
+                         stdout=redact(out, secrets))
     write_record(params["record"])
     module.exit_json(changed="APPSTACK_CHANGED" in out, stdout=out)
 

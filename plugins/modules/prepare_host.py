@@ -170,10 +170,10 @@ import stat
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.parameters import remove_values
 from ansible_collections.appstack.platform.plugins.module_utils.docker_socket import DockerSocket, DockerSocketError
 from ansible_collections.appstack.platform.plugins.module_utils.health import daemon_started, health, last_output
 from ansible_collections.appstack.platform.plugins.module_utils.host_files import atomic_write, mirror
+from ansible_collections.appstack.platform.plugins.module_utils.redaction import redact, redact_data
 
 _FILE_OPTIONS = dict(
     path=dict(type="path", required=True),
@@ -396,9 +396,9 @@ def exit_unmasked(module: AnsibleModule, result: dict, masked: tuple[str, ...]) 
     secrets = set(module.no_log_values)
     for key in masked:
         if key in result:
-            result[key] = remove_values(result[key], secrets)
+            result[key] = redact_data(result[key], secrets)
     for state in (result.get("containers") or {}).values():
-        state["health_output"] = remove_values(state.get("health_output") or "", secrets)
+        state["health_output"] = redact(state.get("health_output") or "", secrets)
     module.no_log_values = set()
     module.exit_json(invocation={"module_args": "not returned: the arguments hold secrets"}, **result)
 

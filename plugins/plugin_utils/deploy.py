@@ -11,6 +11,7 @@ from typing import Any
 
 from ansible.errors import AnsibleError
 from ansible_collections.appstack.platform.plugins.module_utils import containers, images, placement
+from ansible_collections.appstack.platform.plugins.module_utils.redaction import redact
 from ansible_collections.appstack.platform.plugins.plugin_utils.stack import Stack, StackError, service_roles, short_message
 
 #: Where the shared path's knobs come from (roles/service/defaults/main.yml).
@@ -170,7 +171,7 @@ def check_stack(stack: Stack, services: list[str]) -> tuple[list[str], list[dict
         except AnsibleError as exc:
             errors.append(short_message(exc))
         errors.extend(_name_conflicts(planned))
-    return _scrub(errors, no_log), ([] if errors else planned)
+    return [redact(error, no_log) for error in errors], ([] if errors else planned)
 
 
 def notices(stack: Stack, services: list[str]) -> list[str]:
@@ -218,16 +219,6 @@ def images_of(planned: list[dict]) -> list[dict]:
         key = (item["spec"]["image"], str(item["spec"].get("image_tag") or ""))
         wanted.setdefault(key, {"name": key[0], "tag": key[1], **({"source": item["source"]} if item.get("source") else {})})
     return list(wanted.values())
-
-
-def _scrub(errors: list[str], secrets: set) -> list[str]:
-    cleaned = []
-    for error in errors:
-        for secret in secrets:
-            if isinstance(secret, str) and len(secret) >= 4:
-                error = error.replace(secret, "********")
-        cleaned.append(error)
-    return cleaned
 
 
 def _port_conflicts(planned: list[dict], conf: dict) -> list[str]:

@@ -1,10 +1,14 @@
-"""appstack.platform.kafka_provision's comparison: the Kafka tools' answers against the declaration."""
+"""appstack.platform.kafka_provision: the Kafka tools' answers (kafka_model) against the declaration (kafka_plan),
+and the sessions that ask and change (kafka_commands)."""
 
 from __future__ import annotations
 
 import pytest
 
-from ansible_collections.appstack.platform.plugins.module_utils import kafka_state as ks
+from ansible_collections.appstack.platform.plugins.module_utils import kafka_commands as commands
+from ansible_collections.appstack.platform.plugins.module_utils import kafka_model as model
+from ansible_collections.appstack.platform.plugins.module_utils import kafka_plan as kp
+from ansible_collections.appstack.platform.plugins.module_utils.exec_session import Command
 
 BOOT = "127.0.0.1:9092"
 CONF = "/run/secrets/kafka_admin.properties"
@@ -43,8 +47,8 @@ def _state(topics_text=DESCRIBE, configs=CONFIGS, users_text=USERS, acls=ACLS, l
             "login.0": login}
 
 
-def _plan(topics=(), absent=(), users=(), sasl=True, **state) -> list[ks.Command]:
-    return ks.plan(list(topics), list(absent), list(users), sasl, _state(**state), BOOT, CONF)
+def _plan(topics=(), absent=(), users=(), sasl=True, **state) -> list[Command]:
+    return kp.plan(list(topics), list(absent), list(users), sasl, _state(**state), BOOT, CONF)
 
 
 APP = {"name": "app", "password": "app-secret-1", "produce": ["orders"], "groups": ["billing"]}
@@ -53,13 +57,13 @@ ORDERS = {"name": "orders", "partitions": 3, "replication_factor": 1,
 
 
 def test_the_tools_answers_are_read():
-    assert ks.parse_topics(DESCRIBE) == {"orders": {"partitions": 3, "replication_factor": 1},
+    assert model.parse_topics(DESCRIBE) == {"orders": {"partitions": 3, "replication_factor": 1},
                                          "audit": {"partitions": 1, "replication_factor": 1}}
-    assert ks.parse_topic_configs(CONFIGS)["orders"] == {"cleanup.policy": "compact,delete", "retention.ms": "86400000"}
-    assert ks.parse_topic_configs(CONFIGS)["audit"] == {}
-    assert ks.parse_users(USERS) == {"app": {"SCRAM-SHA-512"}, "admin": {"SCRAM-SHA-256", "SCRAM-SHA-512"}}
-    acls = ks.parse_acls(ACLS)
-    assert ks.Binding("TOPIC", "orders", "LITERAL", "User:app", "*", "WRITE", "ALLOW") in acls
+    assert model.parse_topic_configs(CONFIGS)["orders"] == {"cleanup.policy": "compact,delete", "retention.ms": "86400000"}
+    assert model.parse_topic_configs(CONFIGS)["audit"] == {}
+    assert model.parse_users(USERS) == {"app": {"SCRAM-SHA-512"}, "admin": {"SCRAM-SHA-256", "SCRAM-SHA-512"}}
+    acls = model.parse_acls(ACLS)
+    assert model.Binding("TOPIC", "orders", "LITERAL", "User:app", "*", "WRITE", "ALLOW") in acls
     assert len(acls) == 5
 
 
@@ -88,7 +92,7 @@ def test_partitions_grow_and_configs_follow_the_declaration():
 
 def test_fewer_partitions_or_another_replication_factor_is_refused_before_anything():
     topics = [{**ORDERS, "partitions": 2}, {"name": "audit", "replication_factor": 3}, {"name": "new-one"}]
-    with pytest.raises(ks.KafkaStateError) as refused:
+    with pytest.raises(model.KafkaStateError) as refused:
         _plan(topics, sasl=False)
     message = str(refused.value)
     assert "kafka_topics: topic orders has 3 partitions on the broker and is declared with 2" in message
@@ -112,7 +116,7 @@ def test_a_user_with_a_wrong_password_gets_it_set_without_a_command_line_secret(
 
 
 def test_a_login_that_fails_for_another_reason_stops_the_plan():
-    with pytest.raises(ks.KafkaStateError, match="cannot check the password of user app"):
+    with pytest.raises(model.KafkaStateError, match="cannot check the password of user app"):
         _plan([ORDERS], users=[APP], login=(1, "TimeoutException: Timed out waiting for a node assignment"))
 
 
@@ -141,51 +145,48 @@ def test_explicit_acls_and_operation_spellings():
         {"resource": "cluster", "operations": ["idempotent_write"]},
         {"resource": "transactional_id", "name": "orders-tx", "operations": ["Write", "DescribeConfigs"]},
         {"resource": "topic", "name": "x", "pattern": "prefixed", "operations": ["read"], "permission": "deny"}]}
-    bindings = ks.wanted_bindings(user)
-    assert ks.Binding("CLUSTER", "kafka-cluster", "LITERAL", "User:app", "*", "IDEMPOTENT_WRITE", "ALLOW") in bindings
-    assert ks.Binding("TRANSACTIONAL_ID", "orders-tx", "LITERAL", "User:app", "*", "DESCRIBE_CONFIGS", "ALLOW") in bindings
-    assert ks.Binding("TOPIC", "x", "PREFIXED", "User:app", "*", "READ", "DENY") in bindings
-    assert ks.operation_cli("DESCRIBE_CONFIGS") == "DescribeConfigs"
-    with pytest.raises(ks.KafkaStateError, match="unknown ACL operation"):
-        ks.wanted_bindings({"name": "app", "acls": [{"name": "x", "operations": ["fly"]}]})
-
-
-def test_script_writes_secrets_from_here_documents_and_marks_every_command():
-    command = ks.Command("login.0", ["kafka-broker-api-versions.sh", "--command-config", "login.0.properties"],
-                         files={"login.0.properties": ks.client_properties("app", 'pa"ss\\word')})
-    text = ks.script([command, ks.Command("topics", ["kafka-topics.sh", "--list"])], parallel=2)
-    assert "umask 077" in text and "mktemp -d /tmp/appstack-kafka." in text
-    assert "cat > login.0.properties <<'APPSTACK_EOF_" in text
-    assert 'password=\\"pa\\\\"ss\\\\\\\\word\\"' not in text  # properties escaping doubles the JAAS escapes
-    assert 'password=\\\\"pa' not in text
-    assert "( kafka-broker-api-versions.sh --command-config login.0.properties > out.login.0 2>&1" in text
-    assert text.count("wait") == 1
-    output = "line\n@@APPSTACK-KAFKA@@ login.0 1\n@@APPSTACK-KAFKA@@ topics 0\n"
-    assert ks.parse(output) == {"login.0": (1, "line"), "topics": (0, "")}
+    bindings = kp.wanted_bindings(user)
+    assert model.Binding("CLUSTER", "kafka-cluster", "LITERAL", "User:app", "*", "IDEMPOTENT_WRITE", "ALLOW") in bindings
+    assert model.Binding("TRANSACTIONAL_ID", "orders-tx", "LITERAL", "User:app", "*", "DESCRIBE_CONFIGS", "ALLOW") in bindings
+    assert model.Binding("TOPIC", "x", "PREFIXED", "User:app", "*", "READ", "DENY") in bindings
+    assert kp.operation_cli("DESCRIBE_CONFIGS") == "DescribeConfigs"
+    with pytest.raises(model.KafkaStateError, match="unknown ACL operation"):
+        kp.wanted_bindings({"name": "app", "acls": [{"name": "x", "operations": ["fly"]}]})
 
 
 def test_secrets_are_escaped_for_jaas_and_properties():
-    props = ks.client_properties("app", 'a"b\\c é')
+    props = commands.client_properties("app", 'a"b\\c é')
     line = next(x for x in props.splitlines() if x.startswith("sasl.jaas.config="))
     # JAAS: a"b\c -> "a\"b\\c"; properties: every backslash doubled, non-ASCII as \\u escapes
     assert 'password=\\\\"' not in line
     assert 'password="a\\\\"b\\\\\\\\c \\u00e9";' in line
-    assert ks.properties_value(" lead") == "\\ lead"
-    assert ks.config_value(True) == "true" and ks.config_value(["compact", "delete"]) == "compact,delete"
+    assert commands.properties_value(" lead") == "\\ lead"
+    assert kp.config_value(True) == "true" and kp.config_value(["compact", "delete"]) == "compact,delete"
 
 
-def test_changes_stop_at_the_first_failure():
-    text = ks.script([ks.Command("a", ["true"]), ks.Command("b", ["false"])], stop_on_failure=True)
-    assert text.count('[ "$rc" -eq 0 ] || exit 0') == 2
-    assert "redacted ********" == ks.redact("redacted s3cret-value", ["s3cret-value"])
+def test_reads_run_two_at_a_time_with_the_tool_options_and_passwords_only_in_files():
+    users = [{"name": "app", "password": "app-secret-1"}]
+    session = commands.read_session(BOOT, CONF, users, sasl=True)
+    assert [c.key for c in session.commands] == ["topics", "configs", "users", "acls", "login.0"]
+    text = session.script()
+    assert "export KAFKA_HEAP_OPTS='-Xmx96m -Xss512k'" in text and commands.ACLS_FUNCTION in text
+    assert text.count("wait") == 2, "topics and configs, then users and acls, run side by side; the login after them"
+    launch = next(line for line in text.splitlines() if "out.login.0 2>&1" in line)
+    assert "app-secret-1" not in launch and "--command-config login.0.properties" in launch
+    assert "app-secret-1" in session.commands[-1].files["login.0.properties"]
 
 
 def test_a_login_is_checked_only_for_a_user_the_broker_knows_after_the_users_read():
-    commands = ks.read_commands(BOOT, CONF, [{"name": "app", "password": "app-secret-1"}], sasl=True)
-    assert [c.key for c in commands] == ["topics", "configs", "users", "acls", "login.0"]
-    text = ks.script(commands, parallel=2)
+    text = commands.read_session(BOOT, CONF, [{"name": "app", "password": "app-secret-1"}], sasl=True).script()
     lines = text.splitlines()
     login = next(i for i, line in enumerate(lines) if "out.login.0" in line and line.startswith("if grep"))
     users = next(i for i, line in enumerate(lines) if "> out.users" in line)
     assert users < lines.index("wait", users) < login
-    assert "if grep -qF 'user-principal '\"'\"'app'\"'\"' are ' out.users" in lines[login]
+    assert "grep -qF -- 'user-principal '\"'\"'app'\"'\"' are ' out.users" in lines[login]
+
+
+def test_changes_run_one_at_a_time_and_stop_at_the_first_failure():
+    session = commands.change_session([Command("a", ["true"]), Command("b", ["false"])])
+    text = session.script()
+    assert "wait" not in text.splitlines()
+    assert text.count("|| exit 0") == 2

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.appstack.platform.plugins.module_utils import elasticsearch_state as es
+from ansible_collections.appstack.platform.plugins.module_utils import elasticsearch_index_changes as index_changes
+from ansible_collections.appstack.platform.plugins.module_utils import elasticsearch_model as model
+from ansible_collections.appstack.platform.plugins.module_utils import elasticsearch_plan as es
 
 PRODUCTS_MAPPING = {"properties": {
     "name": {"type": "text", "fields": {"raw": {"type": "keyword", "ignore_above": 256}}},
@@ -36,7 +38,7 @@ def _index(**changes) -> dict:
 
 
 def test_settings_flatten_and_print_like_elasticsearch():
-    assert es.index_settings({"number_of_shards": 1, "index": {"refresh_interval": "30s"},
+    assert model.index_settings({"number_of_shards": 1, "index": {"refresh_interval": "30s"},
                               "index.blocks.write": False}) == {
         "index.number_of_shards": "1", "index.refresh_interval": "30s", "index.blocks.write": "false"}
 
@@ -63,20 +65,20 @@ def test_an_index_as_declared_needs_nothing():
 
 def test_a_declared_default_the_live_mapping_does_not_print_is_no_change():
     mapping = {"properties": {"price": {"type": "double", "index": True, "coerce": True}}}
-    assert es.mapping_changes("products-v1", mapping, PRODUCTS_MAPPING, DEFAULTS) == (None, [])
+    assert index_changes.mapping_changes("products-v1", mapping, PRODUCTS_MAPPING, DEFAULTS) == (None, [])
 
 
 def test_a_type_change_is_refused_naming_index_field_and_both_types():
     mapping = {"properties": {"price": {"type": "keyword"}, "name": {"type": "text", "fields": {"raw": {"type": "text"}}}}}
-    body, errors = es.mapping_changes("products-v1", mapping, PRODUCTS_MAPPING, DEFAULTS)
+    body, errors = index_changes.mapping_changes("products-v1", mapping, PRODUCTS_MAPPING, DEFAULTS)
     assert body is None
     assert errors[0].startswith("products-v1: field price is double on the live index and declared keyword")
     assert "field name.raw is keyword on the live index and declared text" in errors[1]
 
 
 def test_an_object_becoming_a_keyword_is_a_type_change():
-    _body, errors = es.mapping_changes("i", {"properties": {"stock": {"type": "keyword"}}}, PRODUCTS_MAPPING, DEFAULTS)
-    assert errors == [es._type_error("i", "stock", {"properties": {}}, {"type": "keyword"})]
+    _body, errors = index_changes.mapping_changes("i", {"properties": {"stock": {"type": "keyword"}}}, PRODUCTS_MAPPING, DEFAULTS)
+    assert errors == [index_changes._type_error("i", "stock", {"properties": {}}, {"type": "keyword"})]
     assert "stock is object on the live index and declared keyword" in errors[0]
 
 
@@ -87,7 +89,7 @@ def test_new_fields_and_updatable_parameters_become_one_mapping_update():
                                            "en": {"type": "text", "analyzer": "standard"}}},
         "stock": {"properties": {"count": {"type": "integer"}}},
     }}
-    body, errors = es.mapping_changes("products-v1", mapping, PRODUCTS_MAPPING, DEFAULTS)
+    body, errors = index_changes.mapping_changes("products-v1", mapping, PRODUCTS_MAPPING, DEFAULTS)
     assert errors == []
     assert body["properties"]["brand"] == {"type": "keyword"}
     # The existing field is sent whole, so parameters the declaration leaves out keep their live value.
@@ -99,7 +101,7 @@ def test_new_fields_and_updatable_parameters_become_one_mapping_update():
 
 def test_a_parameter_that_cannot_change_is_refused():
     mapping = {"properties": {"category": {"type": "keyword", "index": False}, "price": {"type": "double", "store": True}}}
-    body, errors = es.mapping_changes("products-v1", mapping, PRODUCTS_MAPPING, DEFAULTS)
+    body, errors = index_changes.mapping_changes("products-v1", mapping, PRODUCTS_MAPPING, DEFAULTS)
     assert body is None
     assert errors == [
         'products-v1: field category: index cannot change on an existing index (live "true", declared "false")',
@@ -107,18 +109,18 @@ def test_a_parameter_that_cannot_change_is_refused():
 
 
 def test_top_level_mapping_parameters():
-    body, errors = es.mapping_changes("i", {"dynamic": "strict", "_source": {"enabled": True}}, PRODUCTS_MAPPING, {})
+    body, errors = index_changes.mapping_changes("i", {"dynamic": "strict", "_source": {"enabled": True}}, PRODUCTS_MAPPING, {})
     assert body == {"dynamic": "strict"} and errors == []
-    _body, errors = es.mapping_changes("i", {"_source": {"enabled": False}}, PRODUCTS_MAPPING, {})
+    _body, errors = index_changes.mapping_changes("i", {"_source": {"enabled": False}}, PRODUCTS_MAPPING, {})
     assert errors == ['i: mapping _source cannot change on an existing index (live {"enabled": "true"}, '
                       'declared {"enabled": "false"})']
 
 
 def test_dynamic_settings_are_updated_and_static_ones_refused():
     live = {"index.number_of_shards": "1", "index.number_of_replicas": "1", "index.refresh_interval": "1s"}
-    changes, errors = es.settings_changes("i", {"number_of_replicas": 0, "refresh_interval": "1s"}, live)
+    changes, errors = index_changes.settings_changes("i", {"number_of_replicas": 0, "refresh_interval": "1s"}, live)
     assert changes == {"index.number_of_replicas": "0"} and errors == []
-    changes, errors = es.settings_changes("i", {"number_of_shards": 3, "analysis": {"analyzer": {"x": {"type": "standard"}}}}, live)
+    changes, errors = index_changes.settings_changes("i", {"number_of_shards": 3, "analysis": {"analyzer": {"x": {"type": "standard"}}}}, live)
     assert changes == {}
     assert errors[0].startswith('i: setting index.number_of_shards is fixed when an index is created (live "1", declared "3")')
     assert errors[1].startswith("i: setting index.analysis.analyzer.x.type is fixed")
@@ -126,22 +128,22 @@ def test_dynamic_settings_are_updated_and_static_ones_refused():
 
 def test_aliases_missing_or_different_are_added_others_left_alone():
     live = {"products": {}, "by-hand": {}}
-    actions = es.alias_changes("products-v1", {"products": {"is_write_index": True}, "shop": {"routing": "1"}}, live)
+    actions = index_changes.alias_changes("products-v1", {"products": {"is_write_index": True}, "shop": {"routing": "1"}}, live)
     assert actions == [{"add": {"index": "products-v1", "alias": "products", "is_write_index": True}},
                        {"add": {"index": "products-v1", "alias": "shop", "index_routing": "1", "search_routing": "1"}}]
-    assert es.alias_changes("products-v1", {"products": {"is_write_index": True}}, {"products": {"is_write_index": True}}) == []
+    assert index_changes.alias_changes("products-v1", {"products": {"is_write_index": True}}, {"products": {"is_write_index": True}}) == []
 
 
 def test_live_index_and_field_defaults_read_the_answers():
     answer = {"products-v1": {"aliases": {"products": {}}, "mappings": PRODUCTS_MAPPING,
                               "settings": {"index.number_of_shards": "1"},
                               "defaults": {"index.refresh_interval": "1s", "index.number_of_shards": "5"}}}
-    live = es.live_index(answer, "products-v1")
+    live = model.live_index(answer, "products-v1")
     assert live["settings"] == {"index.number_of_shards": "1", "index.refresh_interval": "1s"}
     fields = {"products-v1": {"mappings": {
         "name.raw": {"full_name": "name.raw", "mapping": {"raw": {"type": "keyword", "ignore_above": 256}}},
         "_id": {"full_name": "_id", "mapping": {"_id": {}}}}}}
-    assert es.field_defaults(fields, "products-v1") == {"name.raw": {"type": "keyword", "ignore_above": 256}, "_id": {}}
+    assert model.field_defaults(fields, "products-v1") == {"name.raw": {"type": "keyword", "ignore_above": 256}, "_id": {}}
 
 
 def test_roles_compare_as_sets_and_differences_replace_the_role():
@@ -204,5 +206,5 @@ def test_plan_orders_repository_templates_indices_roles_users():
 def test_error_reason_names_type_reason_and_cause():
     body = {"error": {"root_cause": [{"type": "illegal_argument_exception", "reason": "mapper [price] cannot be changed"}],
                       "type": "illegal_argument_exception", "reason": "mapper [price] cannot be changed"}, "status": 400}
-    assert es.error_reason(body) == "illegal_argument_exception: mapper [price] cannot be changed"
-    assert es.error_reason("plain") == "plain"
+    assert model.error_reason(body) == "illegal_argument_exception: mapper [price] cannot be changed"
+    assert model.error_reason("plain") == "plain"
