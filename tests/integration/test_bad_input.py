@@ -65,7 +65,7 @@ CASES = {
         ["nginx_routes: every timeout must be an nginx duration such as 30s", "'forever'"]),
     "upstream_server_without_port": (
         "nginx", {"nginx_upstreams": {"app": {"servers": ["app"]}}, "nginx_routes": [{"path": "/api/", "upstream": "app"}]},
-        ["nginx_upstreams: every server is host:port on the project network", "got app"]),
+        ["nginx_upstreams: every server is host:port - a name on the project network (app:8000)", "got app"]),
     "rate_limit_not_a_rate": (
         "nginx", {"nginx_upstreams": {"app": {"servers": ["app:8000"]}},
                   "nginx_routes": [{"path": "/api/", "upstream": "app", "rate_limit": {"rate": "fast"}}]},
