@@ -1,4 +1,5 @@
-"""The ops playbooks on a real stack: status (like `docker compose ps`), backup, teardown (like `docker compose down`)."""
+"""The ops playbooks on a real stack: status (like `docker compose ps`), backup and restore, teardown (like
+`docker compose down`)."""
 
 from __future__ import annotations
 
@@ -31,10 +32,25 @@ def stack(tmp_path_factory):
         shutil.rmtree(BACKUP_ROOT / project, ignore_errors=True)
 
 
-def psql(project: str, sql: str) -> str:
-    """SQL as the superuser inside the project's PostgreSQL container."""
-    return subprocess.run(["docker", "exec", f"{project}-postgres", "psql", "-U", "postgres", "-tAc", sql],
+def psql(project: str, sql: str, database: str = "postgres") -> str:
+    """SQL as the superuser inside the project's PostgreSQL container, in DATABASE."""
+    return subprocess.run(["docker", "exec", f"{project}-postgres", "psql", "-U", "postgres", "-d", database, "-tAc", sql],
                           capture_output=True, text=True, check=True, timeout=60).stdout.strip()
+
+
+def backup_files(root: Path) -> set[str]:
+    """Every file under ROOT, relative to it."""
+    return {path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file()}
+
+
+def stamped(names: set[str]) -> list[str]:
+    """NAMES sorted, their UTC stamps replaced by STAMP."""
+    return sorted(re.sub(r"\d{8}T\d{6}Z", "STAMP", name) for name in names)
+
+
+def one_line(output: str) -> str:
+    """OUTPUT with every run of white space made one space (the YAML callback wraps long messages)."""
+    return " ".join(output.split())
 
 
 def test_status_lists_every_container_and_fails_when_one_is_down(stack, tmp_path):
@@ -61,11 +77,61 @@ def test_backup_writes_a_dump_of_each_database_and_a_redis_snapshot(stack, tmp_p
     project = stack["appstack_project"]
     result = run_playbook("playbooks/backup.yml", stack, tmp_path)
     assert result.returncode == 0, result.stdout[-4000:]
-    files = sorted(path.relative_to(BACKUP_ROOT / project).as_posix() for path in (BACKUP_ROOT / project).rglob("*")
-                   if path.is_file())
-    assert [re.sub(r"\d{8}T\d{6}Z", "STAMP", name) for name in files] == [
-        f"{project}-postgres/app-STAMP.dump", f"{project}-redis/dump-STAMP.rdb"], files
+    files = backup_files(BACKUP_ROOT / project)
+    assert stamped(files) == [f"{project}-postgres/app-STAMP.dump", f"{project}-redis/dump-STAMP.rdb"], files
     assert all((BACKUP_ROOT / project / name).stat().st_size > 0 for name in files)
+
+
+def test_one_named_service_is_backed_up_and_restored(stack, tmp_path):
+    """backup.yml with service=postgres dumps PostgreSQL only; restore.yml with service=postgres and the dump brings
+    a dropped table back."""
+    project, root = stack["appstack_project"], BACKUP_ROOT / stack["appstack_project"]
+    psql(project, "CREATE TABLE restored (n int); INSERT INTO restored VALUES (7)", database="app")
+    before = backup_files(root)
+
+    backed_up = run_playbook("playbooks/backup.yml", {**stack, "service": "postgres"}, tmp_path)
+    assert backed_up.returncode == 0, backed_up.stdout[-4000:]
+    new = backup_files(root) - before
+    assert stamped(new) == [f"{project}-postgres/app-STAMP.dump"], new
+
+    psql(project, "DROP TABLE restored", database="app")
+    restored = run_playbook("playbooks/restore.yml", {**stack, "service": "postgres",
+                                                      "postgres_restore_file": Path(new.pop()).name}, tmp_path)
+    assert restored.returncode == 0, restored.stdout[-4000:]
+    assert psql(project, "SELECT n FROM restored", database="app") == "7"
+
+
+def test_an_old_playbook_name_backs_up_its_own_service_only(stack, tmp_path):
+    """redis_backup.yml, kept for existing commands, is backup.yml with service=redis."""
+    project, root = stack["appstack_project"], BACKUP_ROOT / stack["appstack_project"]
+    before = backup_files(root)
+    result = run_playbook("playbooks/redis_backup.yml", stack, tmp_path)
+    assert result.returncode == 0, result.stdout[-4000:]
+    new = backup_files(root) - before
+    assert stamped(new) == [f"{project}-redis/dump-STAMP.rdb"], new
+
+
+@pytest.mark.parametrize("service", [None, "kafka"])
+def test_restore_without_a_known_service_is_refused_naming_the_variable_and_the_services(service, tmp_path):
+    """Nothing is restored without a service to restore; the refusal names the variable, every service and what
+    each one's restore takes."""
+    variables = {"appstack_project": unique_project("norestore")} | ({"service": service} if service else {})
+    result = run_playbook("playbooks/restore.yml", variables, tmp_path)
+    assert result.returncode != 0
+    output = one_line(result.stdout)
+    assert (f"service: '{service or ''}' - restore.yml restores one service: set service to one of "
+            "postgres, redis, minio, elasticsearch, grafana, app (-e service=NAME)") in output.replace("''", "'"), output[-4000:]
+    for variable in ("postgres_restore_file", "redis_restore_file", "minio_restore_backup", "elasticsearch_restore_snapshot",
+                     "prometheus_grafana_restore_file", "app_restore_backup"):
+        assert variable in output, variable
+
+
+def test_backup_of_a_service_that_is_not_backed_up_is_refused(tmp_path):
+    result = run_playbook("playbooks/backup.yml", {"appstack_project": unique_project("nobackup"), "service": "kafka"},
+                          tmp_path)
+    assert result.returncode != 0
+    assert ("service: 'kafka' is not a service backup.yml backs up; set service to one of postgres, redis, minio, "
+            "elasticsearch, grafana, app") in one_line(result.stdout).replace("''", "'"), result.stdout[-4000:]
 
 
 def test_teardown_keeps_the_data_until_removal_is_confirmed(stack, tmp_path):
@@ -106,7 +172,7 @@ def test_teardown_keeps_the_data_until_removal_is_confirmed(stack, tmp_path):
 
 def test_app_volumes_are_backed_up_and_restored(tmp_path):
     """An app component with a named volume: backup.yml archives it (with the stack's other services, retention
-    applied), app_restore.yml puts the archived files back - content, owner and mode - into the volume, the web
+    applied), restore.yml with service=app puts the archived files back - content, owner and mode - into the volume, the web
     process stopped meanwhile and healthy again afterwards; a backup that does not exist is refused by name."""
     project = unique_project("appvol")
     backups = BACKUP_ROOT / project
@@ -134,19 +200,18 @@ def test_app_volumes_are_backed_up_and_restored(tmp_path):
 
         backed_up = run_playbook("playbooks/backup.yml", variables, tmp_path)
         assert backed_up.returncode == 0, backed_up.stdout[-4000:]
-        files = sorted(re.sub(r"\d{8}T\d{6}Z", "STAMP", path.relative_to(backups).as_posix())
-                       for path in backups.rglob("*") if path.is_file())
+        files = stamped(backup_files(backups))
         assert files == [f"{project}-app/app-media-STAMP.tar.gz", f"{project}-redis/dump-STAMP.rdb"], files
 
         in_web("echo changed > /srv/media/a.txt; rm -r /srv/media/sub; echo new > /srv/media/c.txt")
-        refused = run_playbook("playbooks/app_restore.yml", {**variables, "app_restore_backup": "20000101T000000Z"}, tmp_path)
+        refused = run_playbook("playbooks/restore.yml", {**variables, "service": "app", "app_restore_backup": "20000101T000000Z"}, tmp_path)
         assert refused.returncode != 0
-        assert "app_restore_backup: '20000101T000000Z' must name an existing backup" in " ".join(refused.stdout.split())
+        assert "app_restore_backup: '20000101T000000Z' must name an existing backup" in one_line(refused.stdout)
         assert in_web("cat /srv/media/a.txt") == "changed"
 
         started = inspect(web)["State"]["StartedAt"]
         # The newest backup (app_restore_backup unset), the volume named as on a command line.
-        restored = run_playbook("playbooks/app_restore.yml", {**variables, "app_restore_volumes": "app/media"}, tmp_path)
+        restored = run_playbook("playbooks/restore.yml", {**variables, "service": "app", "app_restore_volumes": "app/media"}, tmp_path)
         assert restored.returncode == 0, restored.stdout[-4000:]
         assert inspect(web)["State"]["StartedAt"] != started, "the web process was not stopped during the restore"
         assert docker_health(web) == "healthy"
