@@ -145,7 +145,9 @@ def check_stack(stack: Stack, services: list[str]) -> tuple[list[str], list[dict
     errors: list[str] = []
     no_log: set = set()
     broken: set[str] = set()
-    for role in stack.roles:
+    # A service is checked on the hosts that run it (rules may depend on where it runs), the platform roles everywhere.
+    others = set(service_roles()) - set(services)
+    for role in [role for role in stack.roles if role not in others]:
         role_errors, secrets = stack.argument_errors(role)
         violations, unusable = stack.rule_errors(role)
         # A rule about a variable that is already reported (mistyped, undefined) would only repeat it.

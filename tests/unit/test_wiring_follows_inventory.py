@@ -91,3 +91,12 @@ def test_the_firewall_of_a_host_lets_every_host_of_the_stack_reach_its_peer_port
     assert rules["sources"] == ["10.9.0.11", "10.9.0.12", "10.9.0.13"]
     assert {(p["address"], p["port"]) for p in rules["ports"]} == {
         ("10.9.0.11", 5432), ("10.9.0.11", 9187), ("10.9.0.11", 6379), ("10.9.0.11", 9121)}
+
+
+def test_nginx_on_a_host_without_the_app_is_refused_until_the_app_is_published_for_other_hosts():
+    errors, _ = deploy.check_stack(on("vm1"), ["nginx"])
+    assert [e for e in errors if "routing to the app across hosts" in e] == [
+        "appstack_services: nginx on vm1 would route to the app, which the inventory places on other hosts only; "
+        "routing to the app across hosts is not built yet, so add vm1 to the inventory group app or run nginx on the "
+        "app's hosts (inventory group nginx)"]
+    assert not [e for e in deploy.check_stack(on("vm2", nginx=["vm2", "vm3"]), ["nginx"])[0] if "across hosts" in e]
