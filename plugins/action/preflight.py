@@ -32,7 +32,8 @@ class ActionModule(ActionBase):
         whole = "stack" in roles
         groups = (task_vars or {}).get("groups") or {}
         if whole and not errors:
-            errors = placement.placement_errors(list(services), groups)
+            errors = placement.placement_errors(list(services), groups) or placement.address_errors(
+                list(services), groups, (task_vars or {}).get("hostvars") or {})
         here = (placement.host_services(list(services), groups, str((task_vars or {}).get("inventory_hostname")))
                 if whole else list(services))
         if not errors:

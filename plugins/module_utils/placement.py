@@ -10,6 +10,7 @@ run on one host, else at the private address of a host that runs it and the port
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from typing import Any
 
@@ -44,6 +45,23 @@ def placement_errors(services: list[str], groups: Mapping[str, list]) -> list[st
             errors.append(f"appstack_services: {service} is placed on {', '.join(outside)} ({where}), which "
                           f"{'is' if len(outside) == 1 else 'are'} not in {HOSTS_GROUP}; add "
                           f"{'it' if len(outside) == 1 else 'them'} to {HOSTS_GROUP} (the hosts site.yml deploys to)")
+    return errors
+
+
+def address_errors(services: list[str], groups: Mapping[str, list], hostvars: Mapping[str, Any]) -> list[str]:
+    """A stack on several hosts publishes ports on each host's private address: each must be an IP address."""
+    hosts = stack_hosts(services, groups)
+    if len(hosts) < 2:
+        return []
+    errors = []
+    for host in hosts:
+        address = private_address(hostvars, host)
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            errors.append(f"{ADDRESS_VAR}: {host} is reached at {address!r}, which is not an IP address; a stack on "
+                          f"several hosts publishes the ports the others use there, so set {ADDRESS_VAR} of {host} "
+                          f"to its address on the network the stack's hosts share")
     return errors
 
 

@@ -55,3 +55,12 @@ def test_peer_ports_are_published_on_the_private_address_only_when_another_host_
     assert containers.published_ports(spec, {**stack, "peer_address": "10.9.0.11"}) == ["10.9.0.11:15432:5432/tcp"]
     assert containers.published_ports(spec, {**stack, "publish_ports": True, "peer_address": "10.9.0.11"}) == [
         "127.0.0.1:15432:5432/tcp", "10.9.0.11:15432:5432/tcp"]
+
+
+def test_a_stack_on_several_hosts_needs_an_ip_address_for_each_and_one_host_needs_none():
+    assert placement.address_errors(SERVICES, ONE_HOST, {}) == []
+    assert placement.address_errors(SERVICES, THREE, {**HOSTVARS, "vm3": {"appstack_private_address": "10.9.0.13"}}) == []
+    assert placement.address_errors(SERVICES, THREE, HOSTVARS) == [
+        "appstack_private_address: vm3 is reached at 'vm3', which is not an IP address; a stack on several hosts "
+        "publishes the ports the others use there, so set appstack_private_address of vm3 to its address on the "
+        "network the stack's hosts share"]
