@@ -56,11 +56,16 @@ def inventory(stack: Stack) -> tuple[dict, dict, str]:
             str(stack.variables.get("inventory_hostname", "localhost")))
 
 
+def _enabled(stack: Stack) -> list[str]:
+    """The services of the whole stack (``stack_services``), on every host."""
+    return stack.value("stack_services") if stack.defined("stack_services") else []
+
+
 def peer_addresses(stack: Stack) -> dict[str, str]:
     """For each enabled service that another host of the stack reaches: this host's private address, where its
     ``peer_ports`` are published (placement.py); an empty string for the others."""
     groups, hostvars, host = inventory(stack)
-    services = stack.value("stack_services") if stack.defined("stack_services") else []
+    services = _enabled(stack)
     address = placement.private_address(hostvars, host)
     return {service: address if placement.reached_from_elsewhere(service, services, groups) else ""
             for service in services}
@@ -70,15 +75,15 @@ def peer_firewall(stack: Stack, planned: list[dict]) -> dict:
     """What appstack.platform.peer_firewall needs on this host: the peer ports its containers publish, and the
     private addresses of every host of the stack (the only sources allowed to reach them)."""
     groups, hostvars, _host = inventory(stack)
-    conf = settings(stack)
-    services = stack.value("stack_services") if stack.defined("stack_services") else []
+    addresses = peer_addresses(stack)
     ports = []
     for item in planned:
-        address = conf["peer_addresses"].get(item["spec"]["role"])
+        address = addresses.get(item["spec"]["role"])
         ports += [{"address": address, "port": int(port.get("host") or port["container"]),
                    "protocol": port.get("protocol") or "tcp"} for port in item["spec"].get("peer_ports") or [] if address]
-    sources = sorted({placement.private_address(hostvars, host) for host in placement.stack_hosts(services, groups)})
-    return {"ports": [dict(p) for p in {json.dumps(p, sort_keys=True): p for p in ports}.values()], "sources": sources}
+    # Two containers publishing one port are the preflight's to refuse; the module writes one rule per port anyway.
+    sources = sorted({placement.private_address(hostvars, host) for host in placement.stack_hosts(_enabled(stack), groups)})
+    return {"ports": ports, "sources": sources}
 
 
 def _own_settings(conf: dict, role: str) -> dict:
